@@ -1,0 +1,145 @@
+//! Building and running the service: `App::build` binds the listener and returns, so tests run the
+//! real service on a random port; `run_until` serves until shutdown, letting requests finish.
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::crypto::token_hash::TokenHasher;
+use crate::http::middleware::rate_limit::Limiters;
+use crate::keyring::{Keyring, KeyringError};
+use crate::setup::{DataPaths, SetupError, load_secrets};
+use crate::state::AppState;
+use crate::storage::{StorageError, Store};
+use axum_csrf::{CsrfConfig, Key, SameSite};
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Setup(#[from] SetupError),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error(transparent)]
+    Keyring(#[from] KeyringError),
+    #[error("configuration: {0}")]
+    Config(#[from] crate::config::ConfigError),
+    #[error("cannot listen on {addr}: {reason}")]
+    Listen { addr: SocketAddr, reason: String },
+}
+
+pub struct App {
+    listener: TcpListener,
+    router: axum::Router,
+    state: AppState,
+    grace: Duration,
+}
+
+fn csrf_config(cookie_key: &[u8; 32], secure: bool) -> CsrfConfig {
+    // The cookie crate wants 64 bytes of key material; expand the 32-byte secret with BLAKE3's XOF.
+    let mut material = zeroize::Zeroizing::new([0u8; 64]);
+    blake3::Hasher::new_derive_key("rongrian csrf cookie key v1")
+        .update(cookie_key)
+        .finalize_xof()
+        .fill(material.as_mut());
+    let salt = blake3::derive_key("rongrian csrf salt v1", cookie_key);
+    let salt_hex: String = salt.iter().map(|b| format!("{b:02x}")).collect();
+    CsrfConfig::default()
+        .with_key(Some(Key::from(material.as_ref())))
+        .with_salt(salt_hex)
+        .with_cookie_name("csrf")
+        .with_prefix_with_host(secure)
+        .with_secure(secure)
+        .with_http_only(true)
+        .with_cookie_same_site(SameSite::Strict)
+        .with_lifetime(time::Duration::hours(4))
+}
+
+impl App {
+    pub async fn build(settings: Settings, store: Store, clock: Clock) -> Result<Self, StartError> {
+        let paths = DataPaths::new(&settings.server.data_dir);
+        let secrets = load_secrets(&paths)?;
+        let keyring = Keyring::load(&store, &settings.unit_codes()).await?;
+        let routing = settings.routing_rules()?;
+        let state = AppState {
+            token_hasher: TokenHasher::new(secrets.token_hash_key),
+            csrf: csrf_config(&secrets.cookie_key, settings.server.secure_cookies),
+            limiters: Arc::new(Limiters::new(&settings.limits, clock.clone())),
+            keyring: Arc::new(keyring),
+            routing: Arc::new(routing),
+            store,
+            clock,
+            settings: Arc::new(settings),
+        };
+        let addr = state.settings.server.listen;
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|e| StartError::Listen { addr, reason: e.to_string() })?;
+        let router = crate::http::router(state.clone());
+        let grace = Duration::from_secs(state.settings.server.shutdown_grace_secs);
+        Ok(Self { listener, router, state, grace })
+    }
+
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` resolves, then lets in-flight requests finish for up to the grace
+    /// period. Every write is a single transaction, so a request cut off at the deadline leaves
+    /// nothing half-written.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        let limiters = self.state.limiters.clone();
+        let sweeper = tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(60));
+            loop {
+                tick.tick().await;
+                limiters.retain_recent();
+            }
+        });
+        let stopping = Arc::new(tokio::sync::Notify::new());
+        let signal = stopping.clone();
+        let server = axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(async move {
+                shutdown.await;
+                signal.notify_one();
+            });
+        let grace = self.grace;
+        let result = tokio::select! {
+            r = server => r,
+            () = async { stopping.notified().await; tokio::time::sleep(grace).await } => {
+                tracing::warn!(grace_secs = grace.as_secs(), "requests still running after the grace period; stopping");
+                Ok(())
+            }
+        };
+        sweeper.abort();
+        self.state.store.close().await;
+        result
+    }
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { () = ctrl_c => {}, () = term => {} }
+    tracing::info!("shutdown requested; finishing in-flight requests");
+}

@@ -1,0 +1,54 @@
+//! The command line: serve, migrate, init, verify-audit.
+use clap::{Args, Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(name = "rongrian", version, about = "Complaint and whistleblower intake service (ร้องเรียน)")]
+pub struct Cli {
+    /// A TOML file layered over the built-in defaults (see config/default.toml)
+    #[arg(long, global = true)]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Args, Clone)]
+pub struct Location {
+    /// Data directory (SQLite database and secrets)
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// PostgreSQL URL for production; the embedded SQLite database when absent
+    #[arg(long, env = "RONGRIAN_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Run the service (initialises a new data directory on first start)
+    Serve {
+        #[command(flatten)]
+        location: Location,
+        /// Address to listen on, e.g. 127.0.0.1:8080
+        #[arg(long)]
+        listen: Option<SocketAddr>,
+    },
+    /// Apply database migrations and exit
+    Migrate {
+        #[command(flatten)]
+        location: Location,
+    },
+    /// Create a new installation non-interactively: secrets, escrow key, unit keys
+    Init {
+        #[command(flatten)]
+        location: Location,
+        /// Where to write the escrow secret (an age identity file) for offline keeping
+        #[arg(long)]
+        escrow_identity_out: PathBuf,
+    },
+    /// Check the hash chain of the audit trail
+    VerifyAudit {
+        #[command(flatten)]
+        location: Location,
+    },
+}

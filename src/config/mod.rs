@@ -1,0 +1,220 @@
+//! Layered, typed, closed configuration: built-in defaults, then an optional file, then RONGRIAN_ env.
+use crate::domain::complaint::Category;
+use crate::domain::routing::{RoutingError, RoutingRules};
+use figment::Figment;
+use figment::providers::{Env, Format, Toml};
+use secrecy::SecretString;
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+
+pub const DEFAULT_TOML: &str = include_str!("../../config/default.toml");
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub log: LogSettings,
+    pub limits: LimitSettings,
+    pub deadlines: DeadlineSettings,
+    pub routing: RoutingSettings,
+    pub units: Vec<UnitSettings>,
+    pub organisation: OrganisationSettings,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrganisationSettings {
+    pub name_th: String,
+    pub name_en: String,
+    pub locality_th: String,
+    pub locality_en: String,
+    pub office_th: String,
+    pub office_en: String,
+    pub contact_th: String,
+    pub contact_en: String,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSettings {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    pub database_url: SecretString,
+    pub public_base_url: String,
+    pub trusted_proxies: Vec<IpAddr>,
+    pub secure_cookies: bool,
+    pub max_body_bytes: usize,
+    pub request_timeout_secs: u64,
+    pub shutdown_grace_secs: u64,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    pub filter: String,
+    pub json: bool,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuotaSettings {
+    pub burst: u32,
+    pub period_ms: u64,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitSettings {
+    pub submit: QuotaSettings,
+    pub lookup: QuotaSettings,
+    pub follow_up: QuotaSettings,
+    pub global: QuotaSettings,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeadlineSettings {
+    pub acknowledge_days: u16,
+    pub result_days: u16,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoutingSettings {
+    pub default_unit: String,
+    pub categories: HashMap<String, String>,
+    pub alternates: HashMap<String, String>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UnitSettings {
+    pub code: String,
+    pub name_th: String,
+    pub name_en: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration file {0} does not exist")]
+    MissingFile(PathBuf),
+    #[error("configuration: {0}")]
+    Invalid(Box<figment::Error>),
+    #[error("configuration: {0}")]
+    Rule(String),
+    #[error("configuration: routing: {0}")]
+    Routing(#[from] RoutingError),
+}
+
+impl Settings {
+    /// Loads defaults, then `file` if given, then `RONGRIAN_*` environment variables.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let mut figment = Figment::from(Toml::string(DEFAULT_TOML));
+        if let Some(path) = file {
+            if !path.is_file() {
+                return Err(ConfigError::MissingFile(path.to_owned()));
+            }
+            figment = figment.merge(Toml::file(path));
+        }
+        // RONGRIAN_DATABASE_URL is read by the command line (it is a secret, not a setting path).
+        let env = Env::prefixed("RONGRIAN_").ignore(&["database_url"]).split("__");
+        let settings: Settings =
+            figment.merge(env).extract().map_err(|e| ConfigError::Invalid(Box::new(e)))?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// The built-in defaults alone (tests start from these and change what they need).
+    pub fn defaults() -> Result<Self, ConfigError> {
+        let settings: Settings = Figment::from(Toml::string(DEFAULT_TOML))
+            .extract()
+            .map_err(|e| ConfigError::Invalid(Box::new(e)))?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let mut seen = std::collections::HashSet::new();
+        for u in &self.units {
+            let valid_code = !u.code.is_empty()
+                && u.code.len() <= 32
+                && u.code.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+            if !valid_code {
+                return Err(ConfigError::Rule(format!("unit code `{}` must be 1-32 of a-z, 0-9, _", u.code)));
+            }
+            if !seen.insert(u.code.as_str()) {
+                return Err(ConfigError::Rule(format!("unit `{}` is configured twice", u.code)));
+            }
+        }
+        for (name, q) in [
+            ("submit", self.limits.submit),
+            ("lookup", self.limits.lookup),
+            ("follow_up", self.limits.follow_up),
+            ("global", self.limits.global),
+        ] {
+            if q.burst == 0 || q.period_ms == 0 {
+                return Err(ConfigError::Rule(format!("limits.{name}: burst and period_ms must be above 0")));
+            }
+        }
+        if self.server.max_body_bytes < 1024 {
+            return Err(ConfigError::Rule("server.max_body_bytes must be at least 1024".into()));
+        }
+        self.routing_rules()?;
+        Ok(())
+    }
+
+    pub fn unit_codes(&self) -> Vec<&str> {
+        self.units.iter().map(|u| u.code.as_str()).collect()
+    }
+
+    pub fn unit(&self, code: &str) -> Option<&UnitSettings> {
+        self.units.iter().find(|u| u.code == code)
+    }
+
+    pub fn routing_rules(&self) -> Result<RoutingRules, ConfigError> {
+        let mut by_category = HashMap::new();
+        for (code, unit) in &self.routing.categories {
+            let category = Category::from_code(code)
+                .ok_or_else(|| ConfigError::Rule(format!("routing.categories: unknown category `{code}`")))?;
+            by_category.insert(category, unit.clone());
+        }
+        Ok(RoutingRules::new(
+            &self.unit_codes(),
+            &self.routing.default_unit,
+            by_category,
+            self.routing.alternates.clone(),
+        )?)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid_and_route_to_palad() {
+        let s = Settings::defaults().unwrap();
+        assert_eq!(s.routing.default_unit, "palad");
+        assert!(s.unit_codes().contains(&"audit"));
+    }
+
+    #[test]
+    fn an_unknown_key_in_a_file_fails() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, "[server]\nlisten_typo = \"x\"\n").unwrap();
+        let err = Settings::load(Some(&path)).unwrap_err().to_string();
+        assert!(err.contains("listen_typo"), "{err}");
+    }
+
+    #[test]
+    fn a_missing_file_fails() {
+        assert!(matches!(
+            Settings::load(Some(Path::new("/nonexistent.toml"))),
+            Err(ConfigError::MissingFile(_))
+        ));
+    }
+}

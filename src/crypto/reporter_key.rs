@@ -1,0 +1,36 @@
+//! The reporter's own age key, derived from the submission token: messages between officers and an
+//! anonymous reporter are also sealed to it, so the token alone lets the reporter read them while the
+//! server, which keeps only the public half, cannot.
+use super::CryptoError;
+use crate::domain::token::SubmissionToken;
+use age::x25519;
+use bech32::{Bech32, Hrp};
+use zeroize::Zeroizing;
+
+const CONTEXT: &str = "rongrian 2026-11 reporter message key v1";
+
+pub fn derive(token: &SubmissionToken) -> Result<x25519::Identity, CryptoError> {
+    let secret = Zeroizing::new(blake3::derive_key(CONTEXT, token.canonical().as_bytes()));
+    let hrp = Hrp::parse("age-secret-key-").map_err(|_| CryptoError::InvalidKey("hrp"))?;
+    let encoded = Zeroizing::new(
+        bech32::encode::<Bech32>(hrp, secret.as_ref())
+            .map_err(|_| CryptoError::InvalidKey("bech32"))?
+            .to_uppercase(),
+    );
+    super::keys::parse_identity(&encoded)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_token_same_key_other_token_other_key() {
+        let t = SubmissionToken::generate();
+        let u = SubmissionToken::generate();
+        let a = derive(&t).unwrap().to_public().to_string();
+        assert_eq!(a, derive(&t).unwrap().to_public().to_string());
+        assert_ne!(a, derive(&u).unwrap().to_public().to_string());
+    }
+}

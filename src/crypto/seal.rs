@@ -1,0 +1,95 @@
+//! Sealing to age recipients, padded to size buckets so a ciphertext's length says little about which
+//! complaint it holds. Every sealed value is a standard binary age file.
+use super::CryptoError;
+use age::x25519;
+use std::io::{Read, Write};
+use zeroize::Zeroizing;
+
+const SMALLEST_BUCKET: usize = 1024;
+const LARGEST_DOUBLING_BUCKET: usize = 64 * 1024;
+
+/// Pads JSON with trailing spaces, which JSON parsers ignore, so the padded value is still plain JSON
+/// and the reference `age` tool shows exactly what was sealed.
+pub fn padded_len(len: usize) -> usize {
+    let mut bucket = SMALLEST_BUCKET;
+    while bucket < len && bucket < LARGEST_DOUBLING_BUCKET {
+        bucket *= 2;
+    }
+    if len <= bucket { bucket } else { len.div_ceil(LARGEST_DOUBLING_BUCKET) * LARGEST_DOUBLING_BUCKET }
+}
+
+/// Serialises `value` to JSON, pads it, and seals it to every recipient.
+pub fn seal_json<T: serde::Serialize>(
+    value: &T,
+    recipients: &[&x25519::Recipient],
+) -> Result<Vec<u8>, CryptoError> {
+    let mut plain = Zeroizing::new(serde_json::to_vec(value).map_err(|_| CryptoError::Encrypt)?);
+    let target = padded_len(plain.len());
+    plain.resize(target, b' ');
+    seal(&plain, recipients)
+}
+
+pub fn seal(plaintext: &[u8], recipients: &[&x25519::Recipient]) -> Result<Vec<u8>, CryptoError> {
+    let encryptor =
+        age::Encryptor::with_recipients(recipients.iter().map(|r| *r as &dyn age::Recipient))
+            .map_err(|_| CryptoError::Encrypt)?;
+    let mut out = Vec::with_capacity(plaintext.len() + 512);
+    let mut writer = encryptor.wrap_output(&mut out).map_err(|_| CryptoError::Encrypt)?;
+    writer.write_all(plaintext).map_err(|_| CryptoError::Encrypt)?;
+    writer.finish().map_err(|_| CryptoError::Encrypt)?;
+    Ok(out)
+}
+
+/// Opens an age file (binary or armored) with any of the given identities.
+pub fn open(ciphertext: &[u8], identity: &x25519::Identity) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+    let decryptor = age::Decryptor::new_buffered(age::armor::ArmoredReader::new(ciphertext))
+        .map_err(|_| CryptoError::Decrypt)?;
+    let mut reader = decryptor
+        .decrypt(std::iter::once(identity as &dyn age::Identity))
+        .map_err(|_| CryptoError::Decrypt)?;
+    let mut plain = Zeroizing::new(Vec::new());
+    reader.read_to_end(&mut plain).map_err(|_| CryptoError::Decrypt)?;
+    Ok(plain)
+}
+
+pub fn open_json<T: serde::de::DeserializeOwned>(
+    ciphertext: &[u8],
+    identity: &x25519::Identity,
+) -> Result<T, CryptoError> {
+    let plain = open(ciphertext, identity)?;
+    serde_json::from_slice(&plain).map_err(|_| CryptoError::Decrypt)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buckets_double_then_grow_by_64k() {
+        assert_eq!(padded_len(0), 1024);
+        assert_eq!(padded_len(1024), 1024);
+        assert_eq!(padded_len(1025), 2048);
+        assert_eq!(padded_len(65_536), 65_536);
+        assert_eq!(padded_len(65_537), 131_072);
+    }
+
+    #[test]
+    fn sealed_json_opens_for_each_recipient_only() {
+        let a = x25519::Identity::generate();
+        let b = x25519::Identity::generate();
+        let stranger = x25519::Identity::generate();
+        let sealed = seal_json(&"ลับ", &[&a.to_public(), &b.to_public()]).unwrap();
+        assert_eq!(open_json::<String>(&sealed, &a).unwrap(), "ลับ");
+        assert_eq!(open_json::<String>(&sealed, &b).unwrap(), "ลับ");
+        assert!(open(&sealed, &stranger).is_err());
+    }
+
+    #[test]
+    fn short_and_long_texts_in_one_bucket_seal_to_the_same_length() {
+        let r = x25519::Identity::generate().to_public();
+        let short = seal_json(&"a", &[&r]).unwrap();
+        let long = seal_json(&"a".repeat(900), &[&r]).unwrap();
+        assert_eq!(short.len(), long.len());
+    }
+}

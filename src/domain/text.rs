@@ -1,0 +1,74 @@
+//! Free-text fields: trimmed, line endings normalised, control characters refused, length bounded.
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct BoundedText(String);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TextError {
+    Empty,
+    TooLong { max_chars: usize },
+    ControlCharacter,
+}
+
+impl BoundedText {
+    /// Parses a required field of at most `max_chars` characters (counted as Unicode scalar values,
+    /// so Thai combining vowels count too, which keeps the bound conservative).
+    pub fn parse(input: &str, max_chars: usize) -> Result<Self, TextError> {
+        Self::parse_optional(input, max_chars)?.ok_or(TextError::Empty)
+    }
+
+    /// Parses an optional field: blank input is `None`, not an error.
+    pub fn parse_optional(input: &str, max_chars: usize) -> Result<Option<Self>, TextError> {
+        let normalised = input.replace("\r\n", "\n").replace('\r', "\n");
+        let trimmed = normalised.trim();
+        if trimmed.is_empty() {
+            return Ok(None);
+        }
+        if trimmed.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+            return Err(TextError::ControlCharacter);
+        }
+        if trimmed.chars().count() > max_chars {
+            return Err(TextError::TooLong { max_chars });
+        }
+        Ok(Some(Self(trimmed.to_owned())))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+// Free text may be complaint content or identity: it never prints in logs by accident.
+impl std::fmt::Debug for BoundedText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "BoundedText(<{} chars>)", self.0.chars().count())
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trims_and_normalises_line_endings() {
+        let t = BoundedText::parse("  ก\r\nข\r ", 10).unwrap();
+        assert_eq!(t.as_str(), "ก\nข");
+    }
+
+    #[test]
+    fn refuses_blank_long_and_control_input() {
+        assert_eq!(BoundedText::parse("   ", 10), Err(TextError::Empty));
+        assert_eq!(BoundedText::parse_optional(" \n ", 10), Ok(None));
+        assert_eq!(BoundedText::parse("abcdef", 5), Err(TextError::TooLong { max_chars: 5 }));
+        assert_eq!(BoundedText::parse("a\u{0}b", 5), Err(TextError::ControlCharacter));
+    }
+
+    #[test]
+    fn debug_does_not_print_the_text() {
+        let t = BoundedText::parse("secret", 10).unwrap();
+        assert!(!format!("{t:?}").contains("secret"));
+    }
+}

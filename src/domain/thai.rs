@@ -1,0 +1,140 @@
+//! Thai presentation helpers: Thai digits, month names and Buddhist Era dates for letters and pages.
+use time::Date;
+
+pub const MONTHS_TH: [&str; 12] = [
+    "มกราคม",
+    "กุมภาพันธ์",
+    "มีนาคม",
+    "เมษายน",
+    "พฤษภาคม",
+    "มิถุนายน",
+    "กรกฎาคม",
+    "สิงหาคม",
+    "กันยายน",
+    "ตุลาคม",
+    "พฤศจิกายน",
+    "ธันวาคม",
+];
+
+pub const MONTHS_TH_ABBR: [&str; 12] = [
+    "ม.ค.",
+    "ก.พ.",
+    "มี.ค.",
+    "เม.ย.",
+    "พ.ค.",
+    "มิ.ย.",
+    "ก.ค.",
+    "ส.ค.",
+    "ก.ย.",
+    "ต.ค.",
+    "พ.ย.",
+    "ธ.ค.",
+];
+
+pub const MONTHS_EN: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+const THAI_DIGITS: [char; 10] = ['๐', '๑', '๒', '๓', '๔', '๕', '๖', '๗', '๘', '๙'];
+
+/// Official documents traditionally use Thai digits; only ASCII 0-9 are changed.
+pub fn thai_digits(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '0'..='9' => THAI_DIGITS[usize::from(c as u8 - b'0')],
+            c => c,
+        })
+        .collect()
+}
+
+/// Buddhist Era year = CE + 543.
+pub fn be_year(date: Date) -> i32 {
+    date.year() + 543
+}
+
+/// "1 ตุลาคม 2568".
+pub fn format_date_th(date: Date) -> String {
+    format!(
+        "{} {} {}",
+        date.day(),
+        MONTHS_TH[month_index(date)],
+        be_year(date)
+    )
+}
+
+/// "๑ ตุลาคม ๒๕๖๘": the same with Thai digits, as in government correspondence.
+pub fn format_date_th_official(date: Date) -> String {
+    thai_digits(&format_date_th(date))
+}
+
+/// "1 October 2025" (CE year).
+pub fn format_date_en(date: Date) -> String {
+    format!(
+        "{} {} {}",
+        date.day(),
+        MONTHS_EN[month_index(date)],
+        date.year()
+    )
+}
+
+fn month_index(date: Date) -> usize {
+    // `Month` is 1-based.
+    usize::from(u8::from(date.month())) - 1
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    #[test]
+    fn digits() {
+        assert_eq!(thai_digits("0123456789"), "๐๑๒๓๔๕๖๗๘๙");
+        assert_eq!(thai_digits("เรื่องที่ 2569-0007 ก"), "เรื่องที่ ๒๕๖๙-๐๐๐๗ ก");
+        assert_eq!(thai_digits("๕ abc"), "๕ abc");
+        assert_eq!(thai_digits(""), "");
+    }
+
+    #[test]
+    fn dates() {
+        let d = date!(2025 - 10 - 01);
+        assert_eq!(be_year(d), 2568);
+        assert_eq!(format_date_th(d), "1 ตุลาคม 2568");
+        assert_eq!(format_date_th_official(d), "๑ ตุลาคม ๒๕๖๘");
+        assert_eq!(format_date_en(d), "1 October 2025");
+        let d = date!(2024 - 02 - 29);
+        assert_eq!(format_date_th(d), "29 กุมภาพันธ์ 2567");
+        assert_eq!(format_date_en(d), "29 February 2024");
+        assert_eq!(format_date_th(date!(2026 - 01 - 31)), "31 มกราคม 2569");
+        assert_eq!(format_date_th(date!(2026 - 12 - 05)), "5 ธันวาคม 2569");
+        assert_eq!(
+            format_date_th_official(date!(2026 - 12 - 05)),
+            "๕ ธันวาคม ๒๕๖๙"
+        );
+    }
+
+    #[test]
+    fn month_tables_line_up() {
+        let mut d = date!(2026 - 01 - 15);
+        for (i, en) in MONTHS_EN.iter().enumerate() {
+            assert_eq!(month_index(d), i);
+            assert_eq!(*en, d.month().to_string());
+            d = d.replace_month(d.month().next()).unwrap();
+        }
+        assert_eq!(MONTHS_TH[9], "ตุลาคม");
+        assert_eq!(MONTHS_TH_ABBR[9], "ต.ค.");
+        assert!(MONTHS_TH_ABBR.iter().all(|m| m.ends_with('.')));
+    }
+}

@@ -1,0 +1,121 @@
+//! The OpenAPI 3.1 description of `/api/v1`, built from the same vocabularies the code uses, so the
+//! enums in the document cannot drift from what the service accepts.
+use crate::domain::complaint::{Category, Relationship, Status, Track};
+use crate::domain::submission::{MAX_DESCRIPTION, MAX_MESSAGE, MAX_PERSONS, MAX_SHORT, MAX_SUBJECT};
+use axum::Json;
+use serde_json::{Value, json};
+
+fn codes<T: Copy>(all: &[T], code: fn(T) -> &'static str) -> Vec<&'static str> {
+    all.iter().map(|v| code(*v)).collect()
+}
+
+pub fn spec() -> Value {
+    let error = json!({"$ref": "#/components/schemas/Error"});
+    let err = |description: &str| json!({"description": description, "content": {"application/json": {"schema": error}}});
+    let text = |max: usize| json!({"type": "string", "maxLength": max});
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Rongrian complaint intake API",
+            "version": "1.0.0",
+            "description": "File complaints and whistleblower reports, and follow them up with the submission token alone. \
+                            The token is shown once; send it as `Authorization: Bearer <token>`."
+        },
+        "paths": {
+            "/api/v1/complaints": {"post": {
+                "operationId": "submitComplaint",
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ComplaintInput"}}}},
+                "responses": {
+                    "201": {"description": "Received", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Receipt"}}}},
+                    "400": err("Malformed request"), "413": err("Body too large"), "415": err("Not JSON"),
+                    "422": err("Validation failed; `error.fields` lists each problem"), "429": err("Rate limited; see Retry-After")
+                }
+            }},
+            "/api/v1/complaints/status": {"get": {
+                "operationId": "complaintStatus",
+                "security": [{"submissionToken": []}],
+                "responses": {
+                    "200": {"description": "The reporter's view", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ReporterView"}}}},
+                    "400": err("Missing or malformed token (a typo is reported as `token_typo`)"),
+                    "404": err("No case matches the token"), "429": err("Rate limited")
+                }
+            }},
+            "/api/v1/complaints/messages": {"post": {
+                "operationId": "addInformation",
+                "security": [{"submissionToken": []}],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {
+                    "type": "object", "additionalProperties": false, "required": ["text"],
+                    "properties": {"text": text(MAX_MESSAGE)}
+                }}}},
+                "responses": {
+                    "201": {"description": "Added; the updated view", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ReporterView"}}}},
+                    "400": err("Malformed request or token"), "404": err("No case matches the token"),
+                    "422": err("Validation failed"), "429": err("Rate limited")
+                }
+            }}
+        },
+        "components": {
+            "securitySchemes": {"submissionToken": {"type": "http", "scheme": "bearer", "description": "The submission token from the receipt"}},
+            "schemas": {
+                "Error": {"type": "object", "required": ["error"], "properties": {"error": {
+                    "type": "object", "required": ["code", "message"],
+                    "properties": {"code": {"type": "string"}, "message": {"type": "string"},
+                                   "fields": {"type": "array", "items": {"type": "object"}}}
+                }}},
+                "ComplaintInput": {
+                    "type": "object", "additionalProperties": false,
+                    "required": ["track", "category", "subject", "description", "relationship"],
+                    "properties": {
+                        "track": {"type": "string", "enum": codes(Track::ALL, Track::code)},
+                        "category": {"type": "string", "enum": codes(Category::ALL, Category::code),
+                                     "description": "Must belong to the track"},
+                        "subject": text(MAX_SUBJECT),
+                        "description": text(MAX_DESCRIPTION),
+                        "event_time": text(MAX_SHORT),
+                        "event_place": text(MAX_SHORT),
+                        "persons": {"type": "array", "maxItems": MAX_PERSONS, "items": {
+                            "type": "object", "additionalProperties": false,
+                            "properties": {"name": text(MAX_SHORT), "position": text(MAX_SHORT), "unit": text(MAX_SHORT)}
+                        }},
+                        "relationship": {"type": "string", "enum": codes(Relationship::ALL, Relationship::code)},
+                        "concerns_unit": {"type": "string", "description": "Code of a configured unit the complaint concerns"},
+                        "reporter": {"type": "object", "additionalProperties": false, "description": "Omit to stay anonymous",
+                            "properties": {
+                                "name": text(MAX_SHORT),
+                                "national_id": {"type": "string", "description": "13-digit Thai national ID, checked by its check digit"},
+                                "phone": text(30), "email": text(254), "address": text(500)
+                            }}
+                    }
+                },
+                "Receipt": {"type": "object", "properties": {
+                    "reference": {"type": "string", "example": "2569-0001"},
+                    "token": {"type": "string", "description": "Shown once"},
+                    "fiscal_year": {"type": "integer"},
+                    "track": {"type": "string"}, "category": {"type": "string"}, "status": {"type": "string"},
+                    "received_on": {"type": "string", "format": "date"},
+                    "acknowledge_due": {"type": "string", "format": "date"},
+                    "result_due": {"type": "string", "format": "date"},
+                    "anonymous": {"type": "boolean"}
+                }},
+                "ReporterView": {"type": "object", "properties": {
+                    "reference": {"type": "string"},
+                    "track": {"type": "string"}, "category": {"type": "string"},
+                    "status": {"type": "string", "enum": codes(Status::ALL, Status::code)},
+                    "received_on": {"type": "string", "format": "date"},
+                    "status_changed_on": {"type": "string", "format": "date"},
+                    "acknowledge_due": {"type": "string", "format": "date"},
+                    "result_due": {"type": "string", "format": "date"},
+                    "messages": {"type": "array", "items": {"type": "object", "properties": {
+                        "from": {"type": "string", "enum": ["reporter", "officer"]},
+                        "sent_on": {"type": "string", "format": "date"},
+                        "text": {"type": "string"}
+                    }}}
+                }}
+            }
+        }
+    })
+}
+
+pub async fn document() -> Json<Value> {
+    Json(spec())
+}

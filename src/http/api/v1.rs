@@ -1,0 +1,114 @@
+//! `/api/v1`: submit a complaint, read the reporter's view with the token as a bearer credential,
+//! add information. Errors are `{"error": {"code", "message"}}`.
+use crate::domain::complaint::Channel;
+use crate::domain::submission::{self, Submission, SubmissionInput};
+use crate::domain::token::SubmissionToken;
+use crate::http::error::{ApiError, AppError};
+use crate::http::form::{body_bytes, parse_json};
+use crate::intake::{self, ReporterView};
+use crate::state::AppState;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
+use axum::http::{HeaderMap, StatusCode, header};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+pub async fn submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let bytes = body_bytes(body)?;
+    let input: SubmissionInput = parse_json(&headers, &bytes)?;
+    let submission = Submission::parse(&input, &state.settings.unit_codes()).map_err(AppError::Validation)?;
+    let receipt = intake::submit(&state, &submission, Channel::Online).await.map_err(AppError::from)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({
+            "reference": receipt.reference.to_string(),
+            "token": receipt.token.display(),
+            "fiscal_year": receipt.reference.fiscal_year().be_year(),
+            "track": submission.track.code(),
+            "category": submission.category.code(),
+            "status": "new",
+            "received_on": receipt.received_on.to_string(),
+            "acknowledge_due": receipt.acknowledge_due.to_string(),
+            "result_due": receipt.result_due.to_string(),
+            "anonymous": submission.identity.is_none(),
+            "notice": "Keep the token secret and safe: it is shown only once and cannot be recovered."
+        })),
+    ))
+}
+
+/// Reads `Authorization: Bearer <token>`; a malformed token is reported before any lookup.
+fn bearer_token(headers: &HeaderMap) -> Result<SubmissionToken, AppError> {
+    let value = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).ok_or(AppError::BadRequest {
+        code: "missing_token",
+        en: "Send the submission token as `Authorization: Bearer <token>`.",
+        th: "กรุณาส่งรหัสติดตามเรื่องในส่วนหัว Authorization",
+    })?;
+    let token = value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))
+        .ok_or(AppError::BadRequest {
+            code: "missing_token",
+            en: "Send the submission token as `Authorization: Bearer <token>`.",
+            th: "กรุณาส่งรหัสติดตามเรื่องในส่วนหัว Authorization",
+        })?;
+    SubmissionToken::parse(token).map_err(AppError::Token)
+}
+
+async fn find(state: &AppState, token: &SubmissionToken) -> Result<ReporterView, AppError> {
+    intake::find(state, token).await?.ok_or(AppError::UnknownToken)
+}
+
+fn view_json(view: &ReporterView) -> Value {
+    json!({
+        "reference": view.reference,
+        "track": view.track.code(),
+        "category": view.category.code(),
+        "status": view.status.code(),
+        "status_label_th": view.status.label_th(),
+        "received_on": view.received_on.to_string(),
+        "status_changed_on": view.status_changed_on.to_string(),
+        "acknowledge_due": view.acknowledge_due.to_string(),
+        "result_due": view.result_due.to_string(),
+        "messages": view.messages.iter().map(|m| json!({
+            "from": if m.from_reporter { "reporter" } else { "officer" },
+            "sent_on": m.sent_on.to_string(),
+            "text": m.text.as_str(),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+pub async fn status(State(state): State<AppState>, headers: HeaderMap) -> Result<Json<Value>, ApiError> {
+    let token = bearer_token(&headers)?;
+    let view = find(&state, &token).await?;
+    Ok(Json(view_json(&view)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MessageInput {
+    #[serde(default)]
+    text: String,
+}
+
+pub async fn add_message(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let token = bearer_token(&headers)?;
+    let bytes = body_bytes(body)?;
+    let input: MessageInput = parse_json(&headers, &bytes)?;
+    let view = find(&state, &token).await?;
+    let text = submission::parse_message(&input.text).map_err(|problem| {
+        AppError::Validation(vec![submission::FieldError { field: "text", problem }])
+    })?;
+    intake::add_message(&state, &token, &view, text).await.map_err(AppError::from)?;
+    let view = find(&state, &token).await?;
+    Ok((StatusCode::CREATED, Json(view_json(&view))))
+}

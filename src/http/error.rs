@@ -1,0 +1,158 @@
+//! The one place where errors become responses: a Thai (or English) page for browsers, a JSON
+//! `{"error": {"code", "message"}}` for the API. Server errors show fixed text; their cause is
+//! logged without secrets.
+use super::lang::Lang;
+use super::pages::render::{ErrorPage, render_with_status};
+use crate::domain::submission::FieldError;
+use crate::domain::token::TokenError;
+use crate::intake::IntakeError;
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+#[derive(Debug)]
+pub enum AppError {
+    /// Malformed request: bad encoding, unknown field, wrong type.
+    BadRequest { code: &'static str, en: &'static str, th: &'static str },
+    Validation(Vec<FieldError>),
+    Token(TokenError),
+    /// The same answer for every token that matches no case.
+    UnknownToken,
+    Csrf,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    RateLimited { retry_after_secs: u64 },
+    NotFound,
+    Internal(String),
+}
+
+impl From<IntakeError> for AppError {
+    fn from(e: IntakeError) -> Self {
+        AppError::Internal(e.to_string())
+    }
+}
+
+impl AppError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::BadRequest { .. } | AppError::Token(_) => StatusCode::BAD_REQUEST,
+            AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::UnknownToken | AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::BadRequest { code, .. } => code,
+            AppError::Validation(_) => "validation_failed",
+            AppError::Token(e) => e.code(),
+            AppError::UnknownToken => "unknown_token",
+            AppError::Csrf => "csrf_failed",
+            AppError::PayloadTooLarge => "payload_too_large",
+            AppError::UnsupportedMediaType => "unsupported_media_type",
+            AppError::RateLimited { .. } => "rate_limited",
+            AppError::NotFound => "not_found",
+            AppError::Internal(_) => "internal_error",
+        }
+    }
+
+    pub fn message_en(&self) -> String {
+        match self {
+            AppError::BadRequest { en, .. } => (*en).to_owned(),
+            AppError::Validation(errors) => {
+                let fields: Vec<String> =
+                    errors.iter().map(|e| format!("{}: {}", e.field, e.problem.message_en())).collect();
+                format!("The complaint has problems: {}", fields.join("; "))
+            }
+            AppError::Token(e) => e.to_string(),
+            AppError::UnknownToken => "No case matches this token. Check it and try again.".into(),
+            AppError::Csrf => "The form has expired or did not come from this site. Reload the page and submit again.".into(),
+            AppError::PayloadTooLarge => "The request is too large.".into(),
+            AppError::UnsupportedMediaType => "Send the request as application/json.".into(),
+            AppError::RateLimited { retry_after_secs } => {
+                format!("Too many requests. Try again in {retry_after_secs} seconds.")
+            }
+            AppError::NotFound => "There is no such page.".into(),
+            AppError::Internal(_) => "Something went wrong on our side. Nothing was saved; please try again later.".into(),
+        }
+    }
+
+    pub fn message_th(&self) -> String {
+        match self {
+            AppError::BadRequest { th, .. } => (*th).to_owned(),
+            AppError::Validation(_) => "ข้อมูลที่กรอกยังไม่ถูกต้อง กรุณาตรวจสอบช่องที่มีข้อความแจ้งเตือน".into(),
+            AppError::Token(e) => e.message_th().to_owned(),
+            AppError::UnknownToken => "ไม่พบเรื่องที่ตรงกับรหัสติดตามนี้ กรุณาตรวจสอบรหัสแล้วลองอีกครั้ง".into(),
+            AppError::Csrf => "แบบฟอร์มหมดอายุหรือไม่ได้ส่งจากเว็บไซต์นี้ กรุณาโหลดหน้าใหม่แล้วส่งอีกครั้ง".into(),
+            AppError::PayloadTooLarge => "ข้อมูลที่ส่งมีขนาดใหญ่เกินกำหนด".into(),
+            AppError::UnsupportedMediaType => "รูปแบบข้อมูลไม่ถูกต้อง".into(),
+            AppError::RateLimited { retry_after_secs } => {
+                format!("มีการใช้งานถี่เกินไป กรุณารอประมาณ {retry_after_secs} วินาทีแล้วลองใหม่")
+            }
+            AppError::NotFound => "ไม่พบหน้าที่ท่านต้องการ".into(),
+            AppError::Internal(_) => "ระบบขัดข้องชั่วคราว ข้อมูลยังไม่ถูกบันทึก กรุณาลองใหม่ภายหลัง".into(),
+        }
+    }
+
+    fn log(&self) {
+        if let AppError::Internal(cause) = self {
+            // Causes come from our own error types, which never carry content, tokens or addresses.
+            tracing::error!(cause = %cause, "request failed");
+        }
+    }
+
+    fn retry_after(&self, response: &mut Response) {
+        if let AppError::RateLimited { retry_after_secs } = self
+            && let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string())
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+    }
+}
+
+/// An error answered with a page in the reader's language.
+pub struct PageError(pub AppError, pub Lang);
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let PageError(error, lang) = self;
+        error.log();
+        let page = ErrorPage::new(lang, error.status().as_u16(), error.message_th(), error.message_en());
+        let mut response = render_with_status(&page, error.status());
+        error.retry_after(&mut response);
+        response
+    }
+}
+
+/// An error answered as JSON.
+pub struct ApiError(pub AppError);
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        ApiError(e)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let error = self.0;
+        error.log();
+        let mut body = serde_json::json!({
+            "error": { "code": error.code(), "message": error.message_en() }
+        });
+        if let AppError::Validation(fields) = &error {
+            body["error"]["fields"] = fields
+                .iter()
+                .map(|f| serde_json::json!({"field": f.field, "code": f.problem.code(), "message": f.problem.message_en()}))
+                .collect();
+        }
+        let mut response = (error.status(), Json(body)).into_response();
+        error.retry_after(&mut response);
+        response
+    }
+}

@@ -1,0 +1,81 @@
+//! Strict parsing of request bodies: an oversized body, invalid UTF-8 (raw or percent-encoded),
+//! an unknown field or malformed JSON is refused with a clear error instead of being repaired.
+use super::error::AppError;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use serde::de::DeserializeOwned;
+
+pub fn body_bytes(body: Result<Bytes, BytesRejection>) -> Result<Bytes, AppError> {
+    body.map_err(|rejection| match rejection.status() {
+        axum::http::StatusCode::PAYLOAD_TOO_LARGE => AppError::PayloadTooLarge,
+        _ => AppError::BadRequest {
+            code: "unreadable_body",
+            en: "The request body could not be read.",
+            th: "อ่านข้อมูลที่ส่งมาไม่ได้",
+        },
+    })
+}
+
+const NOT_UTF8: AppError = AppError::BadRequest {
+    code: "invalid_encoding",
+    en: "The form must be sent as UTF-8 text.",
+    th: "ข้อมูลที่ส่งมาไม่ใช่ข้อความ UTF-8 กรุณาส่งจากแบบฟอร์มของเว็บไซต์นี้",
+};
+
+pub fn parse_form<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    let text = std::str::from_utf8(bytes).map_err(|_| NOT_UTF8)?;
+    for pair in text.split('&') {
+        let decoded: Vec<u8> = percent_encoding::percent_decode_str(pair).collect();
+        if std::str::from_utf8(&decoded).is_err() {
+            return Err(NOT_UTF8);
+        }
+    }
+    serde_urlencoded::from_str(text).map_err(|_| AppError::BadRequest {
+        code: "malformed_form",
+        en: "The form has unexpected or malformed fields.",
+        th: "แบบฟอร์มมีช่องข้อมูลที่ไม่ถูกต้อง กรุณาส่งจากแบบฟอร์มของเว็บไซต์นี้",
+    })
+}
+
+pub fn parse_json<T: DeserializeOwned>(headers: &axum::http::HeaderMap, bytes: &[u8]) -> Result<T, AppError> {
+    let is_json = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
+    if !is_json {
+        return Err(AppError::UnsupportedMediaType);
+    }
+    serde_json::from_slice(bytes).map_err(|e| match e.classify() {
+        serde_json::error::Category::Data => AppError::BadRequest {
+            code: "invalid_fields",
+            en: "The JSON has unknown fields or fields of the wrong type.",
+            th: "ข้อมูล JSON มีช่องที่ไม่รู้จักหรือชนิดข้อมูลไม่ถูกต้อง",
+        },
+        _ => AppError::BadRequest {
+            code: "malformed_json",
+            en: "The body is not valid UTF-8 JSON.",
+            th: "ข้อมูลไม่ใช่ JSON ที่ถูกต้อง",
+        },
+    })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    #[derive(serde::Deserialize, Debug)]
+    #[serde(deny_unknown_fields)]
+    struct F {
+        a: String,
+    }
+
+    #[test]
+    fn percent_encoded_non_utf8_is_refused() {
+        assert!(parse_form::<F>(b"a=%E0%B8").is_err());
+        assert!(parse_form::<F>(b"a=\xff").is_err());
+        assert_eq!(parse_form::<F>(b"a=%E0%B8%81+x").unwrap().a, "ก x");
+        assert!(parse_form::<F>(b"a=1&b=2").is_err());
+    }
+}

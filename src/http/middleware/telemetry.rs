@@ -1,0 +1,25 @@
+//! One span per request, named by the route template (never the path, which could carry a
+//! reference), with a random request id. No address, user agent, query or body is recorded.
+use axum::extract::{MatchedPath, Request};
+use axum::middleware::Next;
+use axum::response::Response;
+use tracing::Instrument;
+
+pub async fn trace_request(request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "unmatched".to_owned());
+    let method = request.method().clone();
+    let request_id = uuid::Uuid::new_v4();
+    let span = tracing::info_span!("request", %method, route = %route, %request_id);
+    async move {
+        let started = std::time::Instant::now();
+        let response = next.run(request).await;
+        tracing::info!(status = response.status().as_u16(), elapsed_ms = started.elapsed().as_millis() as u64, "done");
+        response
+    }
+    .instrument(span)
+    .await
+}

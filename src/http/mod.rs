@@ -1,0 +1,73 @@
+//! HTTP: routes, layers and the mapping of errors to responses.
+pub mod api;
+pub mod assets;
+pub mod client_addr;
+pub mod error;
+pub mod form;
+pub mod lang;
+pub mod middleware;
+pub mod ops;
+pub mod pages;
+
+use crate::state::AppState;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use error::{ApiError, AppError, PageError};
+use middleware::{headers, rate_limit, telemetry};
+use std::time::Duration;
+use tower_http::timeout::TimeoutLayer;
+
+async fn not_found(request: Request) -> Response {
+    if request.uri().path().starts_with("/api/") {
+        ApiError(AppError::NotFound).into_response()
+    } else {
+        PageError(AppError::NotFound, lang::Lang::from_headers(request.headers())).into_response()
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    let settings = state.settings.clone();
+    let submit = Router::new()
+        .route("/report/{track}", post(pages::public::submit_complaint))
+        .route("/api/v1/complaints", post(api::v1::submit))
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), rate_limit::submit));
+    let lookup = Router::new()
+        .route("/follow-up", post(pages::public::follow_up))
+        .route("/api/v1/complaints/status", get(api::v1::status))
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), rate_limit::lookup));
+    let follow_up = Router::new()
+        .route("/follow-up/message", post(pages::public::add_message))
+        .route("/api/v1/complaints/messages", post(api::v1::add_message))
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), rate_limit::follow_up));
+    let open = Router::new()
+        .route("/", get(pages::public::home))
+        .route("/report/{track}", get(pages::public::complaint_form))
+        .route("/follow-up", get(pages::public::follow_up_form))
+        .route("/privacy", get(pages::public::privacy))
+        .route("/lang/{code}", get(pages::public::set_lang))
+        .route("/assets/{name}", get(assets::asset))
+        .route("/api/v1/openapi.json", get(api::openapi::document));
+
+    let limited = Router::new()
+        .merge(submit)
+        .merge(lookup)
+        .merge(follow_up)
+        .merge(open)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), rate_limit::global));
+
+    Router::new()
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .merge(limited)
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(settings.server.max_body_bytes))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(settings.server.request_timeout_secs),
+        ))
+        .layer(axum::middleware::from_fn(headers::security_headers))
+        .layer(axum::middleware::from_fn(telemetry::trace_request))
+        .with_state(state)
+}

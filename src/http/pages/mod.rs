@@ -1,0 +1,3 @@
+//! Server-rendered pages (askama), Thai first.
+pub mod public;
+pub mod render;

@@ -1,0 +1,238 @@
+//! The citizen's use cases: submit a complaint, look it up with the token, add information.
+//! Each write is one transaction: the case, its audit entry and its counters commit together.
+use crate::crypto::{CryptoError, reporter_key, seal};
+use crate::domain::complaint::{Category, Channel, Status, Track};
+use crate::domain::fiscal_year::FiscalYear;
+use crate::domain::reference::CaseReference;
+use crate::domain::submission::Submission;
+use crate::domain::text::BoundedText;
+use crate::domain::token::SubmissionToken;
+use crate::state::AppState;
+use crate::storage::{StorageError, audit, cases};
+use serde::{Deserialize, Serialize};
+use subtle::ConstantTimeEq;
+use time::format_description::well_known::Rfc3339;
+use time::{Date, Duration};
+
+#[derive(Debug, thiserror::Error)]
+pub enum IntakeError {
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error(transparent)]
+    Crypto(#[from] CryptoError),
+    #[error("unit `{0}` has no key")]
+    UnitWithoutKey(String),
+    #[error("stored value is invalid: {0}")]
+    Corrupt(&'static str),
+}
+
+impl From<sqlx::Error> for IntakeError {
+    fn from(e: sqlx::Error) -> Self {
+        IntakeError::Storage(StorageError::Database(e))
+    }
+}
+
+pub struct Receipt {
+    pub reference: CaseReference,
+    pub token: SubmissionToken,
+    pub received_on: Date,
+    pub acknowledge_due: Date,
+    pub result_due: Date,
+    pub unit_code: String,
+}
+
+/// What is sealed besides the reporter's words: the exact time, which must not be plaintext.
+#[derive(Serialize)]
+struct SealedContent<'a> {
+    #[serde(flatten)]
+    content: &'a crate::domain::submission::ComplaintContent,
+    submitted_at: String,
+    channel: Channel,
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct SealedMessage {
+    pub text: BoundedText,
+    pub sent_at: String,
+}
+
+pub async fn submit(state: &AppState, submission: &Submission, channel: Channel) -> Result<Receipt, IntakeError> {
+    let now = state.clock.now_utc();
+    let today = state.clock.today();
+    let fiscal_year = FiscalYear::containing(today);
+    let decision = state.routing.route(submission.category, submission.concerns_unit.as_deref());
+    let unit_key = state
+        .keyring
+        .unit(&decision.unit)
+        .ok_or_else(|| IntakeError::UnitWithoutKey(decision.unit.clone()))?;
+    let token = SubmissionToken::generate();
+    let token_hash = state.token_hasher.hash(&token);
+    let reporter = reporter_key::derive(&token)?.to_public();
+
+    // Seal before the transaction opens, so the database lock is held for the writes only.
+    let content = seal::seal_json(
+        &SealedContent {
+            content: &submission.content,
+            submitted_at: now.format(&Rfc3339).map_err(|_| IntakeError::Corrupt("time"))?,
+            channel,
+        },
+        &[unit_key, &state.keyring.escrow],
+    )?;
+    let identity = match &submission.identity {
+        Some(identity) => Some(seal::seal_json(identity, &state.keyring.identity_recipients())?),
+        None => None,
+    };
+    let deadlines = state.settings.deadlines;
+    let acknowledge_due = today + Duration::days(i64::from(deadlines.acknowledge_days));
+    let result_due = today + Duration::days(i64::from(deadlines.result_days));
+
+    let mut tx = state.store.pool().begin().await?;
+    let sequence = cases::next_sequence(&mut tx, i64::from(fiscal_year.be_year())).await?;
+    let reference =
+        CaseReference::new(fiscal_year, u32::try_from(sequence).map_err(|_| IntakeError::Corrupt("sequence"))?);
+    let reference_text = reference.to_string();
+    let received_on = today.to_string();
+    let case_id = cases::insert(
+        &mut tx,
+        &cases::NewCase {
+            reference: &reference_text,
+            fiscal_year: i64::from(fiscal_year.be_year()),
+            sequence,
+            received_on: &received_on,
+            channel: channel.code(),
+            track: submission.track.code(),
+            category: submission.category.code(),
+            anonymous: submission.identity.is_none(),
+            status: Status::New.code(),
+            unit_code: &decision.unit,
+            routing_rule: &decision.rule,
+            acknowledge_due: &acknowledge_due.to_string(),
+            result_due: &result_due.to_string(),
+            token_hash: &token_hash,
+            reporter_recipient: &reporter.to_string(),
+            content: &content,
+            identity: identity.as_deref(),
+        },
+    )
+    .await?;
+    let detail = format!(
+        "track={} category={} channel={} unit={} rule={}",
+        submission.track.code(),
+        submission.category.code(),
+        channel.code(),
+        decision.unit,
+        decision.rule
+    );
+    audit::append(
+        &mut tx,
+        &audit::AuditEntry {
+            recorded_on: &received_on,
+            actor: "reporter",
+            action: "case.submitted",
+            case_id: Some(case_id),
+            detail: &detail,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Receipt { reference, token, received_on: today, acknowledge_due, result_due, unit_code: decision.unit })
+}
+
+pub struct ReporterView {
+    pub case_id: i64,
+    pub reference: String,
+    pub track: Track,
+    pub category: Category,
+    pub status: Status,
+    pub received_on: Date,
+    pub status_changed_on: Date,
+    pub acknowledge_due: Date,
+    pub result_due: Date,
+    pub messages: Vec<MessageView>,
+    unit_code: String,
+}
+
+pub struct MessageView {
+    pub from_reporter: bool,
+    pub sent_on: Date,
+    pub text: BoundedText,
+}
+
+fn parse_date(s: &str) -> Result<Date, IntakeError> {
+    Date::parse(s, &time::format_description::well_known::Iso8601::DATE)
+        .map_err(|_| IntakeError::Corrupt("date"))
+}
+
+/// Looks a case up by token. Every token takes the same path: hash, indexed lookup, constant-time
+/// comparison; a miss is `None`, with nothing that says whether anything similar exists.
+pub async fn find(state: &AppState, token: &SubmissionToken) -> Result<Option<ReporterView>, IntakeError> {
+    let hash = state.token_hasher.hash(token);
+    let identity = reporter_key::derive(token)?;
+    let mut conn = state.store.pool().acquire().await?;
+    let row = cases::find_by_token_hash(&mut conn, &hash).await?;
+    let Some(row) = row.filter(|r| bool::from(r.token_hash.as_slice().ct_eq(&hash))) else {
+        return Ok(None);
+    };
+    if row.reporter_recipient != identity.to_public().to_string() {
+        return Err(IntakeError::Corrupt("reporter key does not match the token"));
+    }
+    let mut messages = Vec::new();
+    for m in cases::messages(&mut conn, row.id).await? {
+        let sealed: SealedMessage = seal::open_json(&m.body, &identity)?;
+        messages.push(MessageView {
+            from_reporter: m.author == "reporter",
+            sent_on: parse_date(&m.sent_on)?,
+            text: sealed.text,
+        });
+    }
+    Ok(Some(ReporterView {
+        case_id: row.id,
+        reference: row.reference,
+        track: Track::from_code(&row.track).ok_or(IntakeError::Corrupt("track"))?,
+        category: Category::from_code(&row.category).ok_or(IntakeError::Corrupt("category"))?,
+        status: Status::from_code(&row.status).ok_or(IntakeError::Corrupt("status"))?,
+        received_on: parse_date(&row.received_on)?,
+        status_changed_on: parse_date(&row.status_changed_on)?,
+        acknowledge_due: parse_date(&row.acknowledge_due)?,
+        result_due: parse_date(&row.result_due)?,
+        messages,
+        unit_code: row.unit_code,
+    }))
+}
+
+/// Adds the reporter's further information to a case found with their token: sealed to the case's
+/// unit, escrow and the reporter's own key, so the reporter can read it back.
+pub async fn add_message(
+    state: &AppState,
+    token: &SubmissionToken,
+    view: &ReporterView,
+    text: BoundedText,
+) -> Result<(), IntakeError> {
+    let reporter = reporter_key::derive(token)?.to_public();
+    let unit_key = state
+        .keyring
+        .unit(&view.unit_code)
+        .ok_or_else(|| IntakeError::UnitWithoutKey(view.unit_code.clone()))?;
+    let now = state.clock.now_utc();
+    let sealed = seal::seal_json(
+        &SealedMessage { text, sent_at: now.format(&Rfc3339).map_err(|_| IntakeError::Corrupt("time"))? },
+        &[unit_key, &state.keyring.escrow, &reporter],
+    )?;
+    let today = state.clock.today().to_string();
+    let mut tx = state.store.pool().begin().await?;
+    // The write comes first so SQLite takes its lock before the audit head is read.
+    cases::insert_message(&mut tx, view.case_id, "reporter", &today, &sealed).await?;
+    audit::append(
+        &mut tx,
+        &audit::AuditEntry {
+            recorded_on: &today,
+            actor: "reporter",
+            action: "case.reporter_message",
+            case_id: Some(view.case_id),
+            detail: "",
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,52 @@
+//! The public recipients the request path seals to: escrow, each unit, and the identity custodians.
+use crate::crypto::CryptoError;
+use crate::crypto::keys::parse_recipient;
+use crate::storage::{Store, StorageError, installation, units};
+use age::x25519::Recipient;
+use std::collections::HashMap;
+
+pub struct Keyring {
+    pub escrow: Recipient,
+    pub units: HashMap<String, Recipient>,
+    /// Personal keys of identity custodians (staff accounts come with the officers' workspace).
+    pub custodians: Vec<Recipient>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum KeyringError {
+    #[error("the database has no escrow recipient: run `rongrian init` first")]
+    NotInitialised,
+    #[error("unit `{0}` is configured but has no key: restart once so that it is made")]
+    MissingUnit(String),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error(transparent)]
+    Crypto(#[from] CryptoError),
+}
+
+impl Keyring {
+    pub async fn load(store: &Store, configured_units: &[&str]) -> Result<Self, KeyringError> {
+        let mut conn = store.pool().acquire().await.map_err(StorageError::from)?;
+        let escrow = installation::get(&mut conn, installation::ESCROW_RECIPIENT)
+            .await?
+            .ok_or(KeyringError::NotInitialised)?;
+        let escrow = parse_recipient(&escrow)?;
+        let mut map = HashMap::new();
+        for row in units::all(&mut conn).await? {
+            map.insert(row.code, parse_recipient(&row.recipient)?);
+        }
+        if let Some(missing) = configured_units.iter().find(|u| !map.contains_key(**u)) {
+            return Err(KeyringError::MissingUnit((*missing).to_owned()));
+        }
+        Ok(Self { escrow, units: map, custodians: Vec::new() })
+    }
+
+    pub fn unit(&self, code: &str) -> Option<&Recipient> {
+        self.units.get(code)
+    }
+
+    /// Identity is sealed to custodians and escrow only, never to a unit.
+    pub fn identity_recipients(&self) -> Vec<&Recipient> {
+        std::iter::once(&self.escrow).chain(self.custodians.iter()).collect()
+    }
+}

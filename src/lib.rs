@@ -1,0 +1,14 @@
+//! Rongrian (ร้องเรียน): a hardened complaint and whistleblower intake service for Thai public bodies.
+pub mod app;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod crypto;
+pub mod domain;
+pub mod http;
+pub mod intake;
+pub mod keyring;
+pub mod setup;
+pub mod state;
+pub mod storage;
+pub mod telemetry;

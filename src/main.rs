@@ -1,0 +1,103 @@
+//! Entry point: parse the command line, load configuration, dispatch.
+use anyhow::Context;
+use clap::Parser;
+use rongrian::app::{App, shutdown_signal};
+use rongrian::cli::{Cli, Command, Location};
+use rongrian::clock::Clock;
+use rongrian::config::Settings;
+use rongrian::setup::{self, DataPaths};
+use rongrian::storage::{Store, audit};
+use secrecy::SecretString;
+
+fn apply_location(settings: &mut Settings, location: &Location) {
+    if let Some(dir) = &location.data_dir {
+        settings.server.data_dir = dir.clone();
+    }
+    if let Some(url) = &location.database_url {
+        settings.server.database_url = SecretString::from(url.clone());
+    }
+}
+
+async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
+    std::fs::create_dir_all(&settings.server.data_dir)
+        .with_context(|| format!("cannot create {}", settings.server.data_dir.display()))?;
+    let url = setup::database_url(&settings.server.database_url, &settings.server.data_dir);
+    Ok(Store::connect(&url).await?)
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let mut settings = Settings::load(cli.config.as_deref())?;
+    rongrian::telemetry::init(&settings.log.filter, settings.log.json);
+    let clock = Clock::system();
+    match cli.command {
+        Command::Serve { location, listen } => {
+            apply_location(&mut settings, &location);
+            if let Some(addr) = listen {
+                settings.server.listen = addr;
+            }
+            let store = open_store(&settings).await?;
+            store.migrate().await?;
+            let paths = DataPaths::new(&settings.server.data_dir);
+            if !paths.has_secrets() {
+                first_start(&settings, &paths, &store, &clock).await?;
+            }
+            let made = setup::ensure_unit_keys(&settings, &store, &clock).await?;
+            if !made.is_empty() {
+                tracing::info!(units = ?made, "made keys for newly configured units");
+            }
+            let app = App::build(settings, store, clock).await?;
+            let addr = app.local_addr()?;
+            println!("Rongrian is listening on http://{addr}/");
+            tracing::info!(%addr, "listening");
+            app.run_until(shutdown_signal()).await?;
+        }
+        Command::Migrate { location } => {
+            apply_location(&mut settings, &location);
+            open_store(&settings).await?.migrate().await?;
+            println!("migrations applied");
+        }
+        Command::Init { location, escrow_identity_out } => {
+            apply_location(&mut settings, &location);
+            let store = open_store(&settings).await?;
+            let paths = DataPaths::new(&settings.server.data_dir);
+            let report = setup::initialise(&settings, &paths, &store, &escrow_identity_out, &clock).await?;
+            println!("initialised {}", settings.server.data_dir.display());
+            println!("  secrets:           {} (mode 0600; back them up)", report.secrets_dir.display());
+            println!("  escrow recipient:  {}", report.escrow_recipient);
+            println!(
+                "  escrow identity:   {} -- move it offline now; the server does not keep it",
+                report.escrow_identity_file.display()
+            );
+            println!("  unit keys:         {}", report.units.join(", "));
+        }
+        Command::VerifyAudit { location } => {
+            apply_location(&mut settings, &location);
+            let store = open_store(&settings).await?;
+            let mut conn = store.pool().acquire().await?;
+            match audit::verify(&mut conn).await? {
+                Ok(n) => println!("audit trail intact: {n} entries"),
+                Err(position) => anyhow::bail!("audit trail broken at entry {position}"),
+            }
+        }
+    }
+    Ok(())
+}
+
+/// With no configuration at all, `serve` sets itself up. The escrow secret goes next to (not into)
+/// the data directory, and we say loudly that it belongs offline.
+async fn first_start(settings: &Settings, paths: &DataPaths, store: &Store, clock: &Clock) -> anyhow::Result<()> {
+    let dir = settings.server.data_dir.canonicalize().unwrap_or_else(|_| settings.server.data_dir.clone());
+    let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "data".into());
+    let escrow_out = dir.with_file_name(format!("{name}-escrow-identity.txt"));
+    let report = setup::initialise(settings, paths, store, &escrow_out, clock).await?;
+    println!("First start: initialised a new installation in {}", dir.display());
+    println!("  database:         {}", if paths.data_dir.join("rongrian.db").exists() { "rongrian.db (SQLite)" } else { "as configured" });
+    println!("  secrets:          {} (mode 0600)", report.secrets_dir.display());
+    println!("  unit keys:        {}", report.units.join(", "));
+    println!("  escrow identity:  {}", report.escrow_identity_file.display());
+    println!("  !! Move the escrow identity file offline (e.g. a USB key in the safe) and delete it here.");
+    println!("  !! It is the only key that opens every case if all officers lose theirs.");
+    Ok(())
+}

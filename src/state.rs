@@ -1,0 +1,28 @@
+//! What every request handler shares.
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::crypto::token_hash::TokenHasher;
+use crate::domain::routing::RoutingRules;
+use crate::http::middleware::rate_limit::Limiters;
+use crate::keyring::Keyring;
+use crate::storage::Store;
+use axum::extract::FromRef;
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub settings: Arc<Settings>,
+    pub store: Store,
+    pub keyring: Arc<Keyring>,
+    pub token_hasher: TokenHasher,
+    pub routing: Arc<RoutingRules>,
+    pub limiters: Arc<Limiters>,
+    pub csrf: axum_csrf::CsrfConfig,
+    pub clock: Clock,
+}
+
+impl FromRef<AppState> for axum_csrf::CsrfConfig {
+    fn from_ref(state: &AppState) -> Self {
+        state.csrf.clone()
+    }
+}
