@@ -73,9 +73,8 @@ impl App {
             settings: Arc::new(settings),
         };
         let addr = state.settings.server.listen;
-        let listener = TcpListener::bind(addr)
-            .await
-            .map_err(|e| StartError::Listen { addr, reason: e.to_string() })?;
+        let listener =
+            TcpListener::bind(addr).await.map_err(|e| StartError::Listen { addr, reason: e.to_string() })?;
         let router = crate::http::router(state.clone());
         let grace = Duration::from_secs(state.settings.server.shutdown_grace_secs);
         Ok(Self { listener, router, state, grace })
@@ -103,11 +102,12 @@ impl App {
         });
         let stopping = Arc::new(tokio::sync::Notify::new());
         let signal = stopping.clone();
-        let server = axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(async move {
-                shutdown.await;
-                signal.notify_one();
-            });
+        let server =
+            axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
+                .with_graceful_shutdown(async move {
+                    shutdown.await;
+                    signal.notify_one();
+                });
         let grace = self.grace;
         let result = tokio::select! {
             r = server => r,

@@ -56,7 +56,11 @@ pub struct SealedMessage {
     pub sent_at: String,
 }
 
-pub async fn submit(state: &AppState, submission: &Submission, channel: Channel) -> Result<Receipt, IntakeError> {
+pub async fn submit(
+    state: &AppState,
+    submission: &Submission,
+    channel: Channel,
+) -> Result<Receipt, IntakeError> {
     let now = state.clock.now_utc();
     let today = state.clock.today();
     let fiscal_year = FiscalYear::containing(today);
@@ -88,8 +92,10 @@ pub async fn submit(state: &AppState, submission: &Submission, channel: Channel)
 
     let mut tx = state.store.pool().begin().await?;
     let sequence = cases::next_sequence(&mut tx, i64::from(fiscal_year.be_year())).await?;
-    let reference =
-        CaseReference::new(fiscal_year, u32::try_from(sequence).map_err(|_| IntakeError::Corrupt("sequence"))?);
+    let reference = CaseReference::new(
+        fiscal_year,
+        u32::try_from(sequence).map_err(|_| IntakeError::Corrupt("sequence"))?,
+    );
     let reference_text = reference.to_string();
     let received_on = today.to_string();
     let case_id = cases::insert(
@@ -135,7 +141,14 @@ pub async fn submit(state: &AppState, submission: &Submission, channel: Channel)
     )
     .await?;
     tx.commit().await?;
-    Ok(Receipt { reference, token, received_on: today, acknowledge_due, result_due, unit_code: decision.unit })
+    Ok(Receipt {
+        reference,
+        token,
+        received_on: today,
+        acknowledge_due,
+        result_due,
+        unit_code: decision.unit,
+    })
 }
 
 pub struct ReporterView {

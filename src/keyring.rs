@@ -1,7 +1,7 @@
 //! The public recipients the request path seals to: escrow, each unit, and the identity custodians.
 use crate::crypto::CryptoError;
 use crate::crypto::keys::parse_recipient;
-use crate::storage::{Store, StorageError, installation, units};
+use crate::storage::{StorageError, Store, installation, units};
 use age::x25519::Recipient;
 use std::collections::HashMap;
 

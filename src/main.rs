@@ -87,13 +87,21 @@ async fn main() -> anyhow::Result<()> {
 
 /// With no configuration at all, `serve` sets itself up. The escrow secret goes next to (not into)
 /// the data directory, and we say loudly that it belongs offline.
-async fn first_start(settings: &Settings, paths: &DataPaths, store: &Store, clock: &Clock) -> anyhow::Result<()> {
+async fn first_start(
+    settings: &Settings,
+    paths: &DataPaths,
+    store: &Store,
+    clock: &Clock,
+) -> anyhow::Result<()> {
     let dir = settings.server.data_dir.canonicalize().unwrap_or_else(|_| settings.server.data_dir.clone());
     let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "data".into());
     let escrow_out = dir.with_file_name(format!("{name}-escrow-identity.txt"));
     let report = setup::initialise(settings, paths, store, &escrow_out, clock).await?;
     println!("First start: initialised a new installation in {}", dir.display());
-    println!("  database:         {}", if paths.data_dir.join("rongrian.db").exists() { "rongrian.db (SQLite)" } else { "as configured" });
+    println!(
+        "  database:         {}",
+        if paths.data_dir.join("rongrian.db").exists() { "rongrian.db (SQLite)" } else { "as configured" }
+    );
     println!("  secrets:          {} (mode 0600)", report.secrets_dir.display());
     println!("  unit keys:        {}", report.units.join(", "));
     println!("  escrow identity:  {}", report.escrow_identity_file.display());

@@ -158,7 +158,11 @@ async fn create_unit_key(
 }
 
 /// Makes keys for units added to the configuration since initialisation.
-pub async fn ensure_unit_keys(settings: &Settings, store: &Store, clock: &Clock) -> Result<Vec<String>, SetupError> {
+pub async fn ensure_unit_keys(
+    settings: &Settings,
+    store: &Store,
+    clock: &Clock,
+) -> Result<Vec<String>, SetupError> {
     let mut tx = store.pool().begin().await.map_err(StorageError::from)?;
     let Some(escrow) = installation::get(&mut tx, installation::ESCROW_RECIPIENT).await? else {
         return Ok(Vec::new());

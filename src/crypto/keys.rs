@@ -17,10 +17,10 @@ pub fn parse_identity(s: &str) -> Result<x25519::Identity, CryptoError> {
 
 /// Reads the first `AGE-SECRET-KEY-1…` line of a standard age identity file.
 pub fn read_identity_file(path: &Path) -> Result<x25519::Identity, CryptoError> {
-    let text = Zeroizing::new(std::fs::read_to_string(path).map_err(|e| CryptoError::SecretFile {
-        path: path.to_owned(),
-        reason: e.kind().to_string(),
-    })?);
+    let text = Zeroizing::new(
+        std::fs::read_to_string(path)
+            .map_err(|e| CryptoError::SecretFile { path: path.to_owned(), reason: e.kind().to_string() })?,
+    );
     let line = text
         .lines()
         .map(str::trim)

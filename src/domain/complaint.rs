@@ -68,10 +68,12 @@ impl Category {
     pub fn track(self) -> Track {
         use Category::*;
         match self {
-            Embezzlement | Bribery | AbuseOfPower | ConflictOfInterest | Procurement
-            | CorruptionOther => Track::Corruption,
-            Infrastructure | Nuisance | TaxAndFees | ServiceQuality | StaffConduct
-            | GeneralOther => Track::General,
+            Embezzlement | Bribery | AbuseOfPower | ConflictOfInterest | Procurement | CorruptionOther => {
+                Track::Corruption
+            }
+            Infrastructure | Nuisance | TaxAndFees | ServiceQuality | StaffConduct | GeneralOther => {
+                Track::General
+            }
         }
     }
 
@@ -134,7 +136,14 @@ mod tests {
         let codes: Vec<_> = Category::of_track(Track::Corruption).map(|c| c.code()).collect();
         assert_eq!(
             codes,
-            ["embezzlement", "bribery", "abuse_of_power", "conflict_of_interest", "procurement", "corruption_other"]
+            [
+                "embezzlement",
+                "bribery",
+                "abuse_of_power",
+                "conflict_of_interest",
+                "procurement",
+                "corruption_other"
+            ]
         );
     }
 }

@@ -29,9 +29,7 @@ impl FiscalYear {
         if !(MIN_BE..=MAX_BE).contains(&year) {
             return Err(FiscalYearError::OutOfRange);
         }
-        u16::try_from(year)
-            .map(Self)
-            .map_err(|_| FiscalYearError::OutOfRange)
+        u16::try_from(year).map(Self).map_err(|_| FiscalYearError::OutOfRange)
     }
 
     pub fn be_year(self) -> u16 {
@@ -105,14 +103,8 @@ mod tests {
         assert_eq!(f.last_day(), date!(2026 - 09 - 30));
         assert!(f.contains(date!(2025 - 10 - 01)) && f.contains(date!(2026 - 09 - 30)));
         assert!(!f.contains(date!(2025 - 09 - 30)) && !f.contains(date!(2026 - 10 - 01)));
-        assert_eq!(
-            f.last_day().next_day().map(FiscalYear::containing),
-            Some(fy(2570))
-        );
-        assert_eq!(
-            f.first_day().previous_day().map(FiscalYear::containing),
-            Some(fy(2568))
-        );
+        assert_eq!(f.last_day().next_day().map(FiscalYear::containing), Some(fy(2570)));
+        assert_eq!(f.first_day().previous_day().map(FiscalYear::containing), Some(fy(2568)));
     }
 
     #[test]
@@ -143,10 +135,7 @@ mod tests {
         assert_eq!(FiscalYear::from_be(2701), Err(FiscalYearError::OutOfRange));
         assert_eq!(FiscalYear::from_be(2026), Err(FiscalYearError::OutOfRange));
         assert_eq!(FiscalYear::from_be(-1), Err(FiscalYearError::OutOfRange));
-        assert_eq!(
-            FiscalYear::from_be(i64::MAX),
-            Err(FiscalYearError::OutOfRange)
-        );
+        assert_eq!(FiscalYear::from_be(i64::MAX), Err(FiscalYearError::OutOfRange));
         assert_eq!(fy(2500).be_year(), 2500);
         assert_eq!(fy(2700).be_year(), 2700);
         assert_eq!(fy(2569).to_string(), "2569");

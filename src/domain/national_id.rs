@@ -55,11 +55,7 @@ impl NationalId {
 /// Weights 13 down to 2 over the first 12 ASCII digits; check = (11 − sum mod 11) mod 10,
 /// returned as an ASCII digit.
 fn check_digit(first12: &[u8]) -> u8 {
-    let sum: u32 = first12
-        .iter()
-        .zip((2..=13).rev())
-        .map(|(&d, w)| u32::from(d - b'0') * w)
-        .sum();
+    let sum: u32 = first12.iter().zip((2..=13).rev()).map(|(&d, w)| u32::from(d - b'0') * w).sum();
     b'0' + ((11 - sum % 11) % 10) as u8
 }
 
@@ -153,11 +149,7 @@ mod tests {
             "๑๑๐๑๗๐๐๒๓๐๗๑๖",
             "๑-๑๐๑๗-๐๐๒๓๐-๗๑-๖",
         ] {
-            assert_eq!(
-                NationalId::parse(input).unwrap().as_str(),
-                "1101700230716",
-                "{input}"
-            );
+            assert_eq!(NationalId::parse(input).unwrap().as_str(), "1101700230716", "{input}");
         }
         for first12 in ["310060000000", "812345678901", "100000000000"] {
             let id = with_check(first12);
@@ -191,9 +183,8 @@ mod tests {
     #[test]
     fn exactly_one_check_digit_is_accepted() {
         for first12 in ["110170023071", "310060000000", "999999999999"] {
-            let valid: Vec<u32> = (0..10)
-                .filter(|d| NationalId::parse(&format!("{first12}{d}")).is_ok())
-                .collect();
+            let valid: Vec<u32> =
+                (0..10).filter(|d| NationalId::parse(&format!("{first12}{d}")).is_ok()).collect();
             assert_eq!(valid.len(), 1, "{first12}");
         }
     }

@@ -36,12 +36,8 @@ impl RoutingRules {
         by_category: HashMap<Category, String>,
         alternates: HashMap<String, String>,
     ) -> Result<Self, RoutingError> {
-        let known = |u: &str| {
-            units
-                .contains(&u)
-                .then_some(())
-                .ok_or_else(|| RoutingError::UnknownUnit(u.to_owned()))
-        };
+        let known =
+            |u: &str| units.contains(&u).then_some(()).ok_or_else(|| RoutingError::UnknownUnit(u.to_owned()));
         known(default_unit)?;
         for u in by_category.values() {
             known(u)?;

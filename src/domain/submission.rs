@@ -295,19 +295,19 @@ fn parse_identity(r: &ReporterInput, errors: &mut Errors) -> Option<ReporterIden
         raw => match NationalId::parse(raw) {
             Ok(id) => BoundedText::parse_optional(id.as_str(), 13).ok().flatten(),
             Err(e) => {
-                errors.push(
-                    "reporter.national_id",
-                    Problem::NationalId { code: e.code(), th: e.message_th() },
-                );
+                errors
+                    .push("reporter.national_id", Problem::NationalId { code: e.code(), th: e.message_th() });
                 None
             }
         },
     };
     let phone = errors.optional("reporter.phone", &r.phone, 30);
     if let Some(p) = &phone {
-        let ok_chars = p.as_str().chars().enumerate().all(|(i, c)| {
-            c.is_ascii_digit() || c == ' ' || c == '-' || (i == 0 && c == '+')
-        });
+        let ok_chars = p
+            .as_str()
+            .chars()
+            .enumerate()
+            .all(|(i, c)| c.is_ascii_digit() || c == ' ' || c == '-' || (i == 0 && c == '+'));
         let digits = p.as_str().chars().filter(char::is_ascii_digit).count();
         if !ok_chars || !(9..=15).contains(&digits) {
             errors.push("reporter.phone", Problem::Phone);
@@ -394,7 +394,14 @@ mod tests {
         });
         let errors = Submission::parse(&input, &["palad"]).unwrap_err();
         let fields: Vec<_> = errors.iter().map(|e| e.field).collect();
-        for f in ["category", "subject", "concerns_unit", "reporter.national_id", "reporter.phone", "reporter.email"] {
+        for f in [
+            "category",
+            "subject",
+            "concerns_unit",
+            "reporter.national_id",
+            "reporter.phone",
+            "reporter.email",
+        ] {
             assert!(fields.contains(&f), "{f} missing from {fields:?}");
         }
     }

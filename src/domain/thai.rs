@@ -16,20 +16,8 @@ pub const MONTHS_TH: [&str; 12] = [
     "ธันวาคม",
 ];
 
-pub const MONTHS_TH_ABBR: [&str; 12] = [
-    "ม.ค.",
-    "ก.พ.",
-    "มี.ค.",
-    "เม.ย.",
-    "พ.ค.",
-    "มิ.ย.",
-    "ก.ค.",
-    "ส.ค.",
-    "ก.ย.",
-    "ต.ค.",
-    "พ.ย.",
-    "ธ.ค.",
-];
+pub const MONTHS_TH_ABBR: [&str; 12] =
+    ["ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.", "ก.ค.", "ส.ค.", "ก.ย.", "ต.ค.", "พ.ย.", "ธ.ค."];
 
 pub const MONTHS_EN: [&str; 12] = [
     "January",
@@ -65,12 +53,7 @@ pub fn be_year(date: Date) -> i32 {
 
 /// "1 ตุลาคม 2568".
 pub fn format_date_th(date: Date) -> String {
-    format!(
-        "{} {} {}",
-        date.day(),
-        MONTHS_TH[month_index(date)],
-        be_year(date)
-    )
+    format!("{} {} {}", date.day(), MONTHS_TH[month_index(date)], be_year(date))
 }
 
 /// "๑ ตุลาคม ๒๕๖๘": the same with Thai digits, as in government correspondence.
@@ -80,12 +63,7 @@ pub fn format_date_th_official(date: Date) -> String {
 
 /// "1 October 2025" (CE year).
 pub fn format_date_en(date: Date) -> String {
-    format!(
-        "{} {} {}",
-        date.day(),
-        MONTHS_EN[month_index(date)],
-        date.year()
-    )
+    format!("{} {} {}", date.day(), MONTHS_EN[month_index(date)], date.year())
 }
 
 fn month_index(date: Date) -> usize {
@@ -119,10 +97,7 @@ mod tests {
         assert_eq!(format_date_en(d), "29 February 2024");
         assert_eq!(format_date_th(date!(2026 - 01 - 31)), "31 มกราคม 2569");
         assert_eq!(format_date_th(date!(2026 - 12 - 05)), "5 ธันวาคม 2569");
-        assert_eq!(
-            format_date_th_official(date!(2026 - 12 - 05)),
-            "๕ ธันวาคม ๒๕๖๙"
-        );
+        assert_eq!(format_date_th_official(date!(2026 - 12 - 05)), "๕ ธันวาคม ๒๕๖๙");
     }
 
     #[test]

@@ -90,10 +90,7 @@ impl SubmissionToken {
     fn from_values(values: &[u8; SYMBOLS]) -> Self {
         let mut canonical = String::with_capacity(SYMBOLS);
         canonical.extend(values.iter().map(|&v| symbol(v)));
-        Self {
-            values: *values,
-            canonical,
-        }
+        Self { values: *values, canonical }
     }
 }
 
@@ -131,10 +128,7 @@ fn symbol_value(c: char) -> Option<u8> {
         'O' => '0',
         c => c,
     };
-    ALPHABET
-        .iter()
-        .zip(0u8..)
-        .find_map(|(&a, v)| (char::from(a) == c).then_some(v))
+    ALPHABET.iter().zip(0u8..).find_map(|(&a, v)| (char::from(a) == c).then_some(v))
 }
 
 /// Separators people type or that copy-paste brings along: whitespace of any kind, hyphens and
@@ -225,10 +219,7 @@ mod tests {
     #[test]
     fn known_check_symbols() {
         // Hand-computed: all zeros sums to 0; a trailing 1 is doubled to 2, check = 32 - 2 = 30 = 'Y'.
-        assert_eq!(
-            token_from([0; SYMBOLS]).display(),
-            "0000-0000-0000-0000-0000-0000-00"
-        );
+        assert_eq!(token_from([0; SYMBOLS]).display(), "0000-0000-0000-0000-0000-0000-00");
         let mut v = [0; SYMBOLS];
         v[SYMBOLS - 1] = 1;
         assert_eq!(token_from(v).display(), "0000-0000-0000-0000-0000-0000-1Y");
@@ -379,33 +370,17 @@ mod tests {
         let d = SubmissionToken::generate().display();
         let padded = format!("{d:<200}");
         assert!(SubmissionToken::parse(&padded).is_ok());
-        assert_eq!(
-            SubmissionToken::parse(&format!("{padded} ")),
-            Err(TokenError::TooLong)
-        );
-        assert_eq!(
-            SubmissionToken::parse(&"U".repeat(201)),
-            Err(TokenError::TooLong)
-        );
+        assert_eq!(SubmissionToken::parse(&format!("{padded} ")), Err(TokenError::TooLong));
+        assert_eq!(SubmissionToken::parse(&"U".repeat(201)), Err(TokenError::TooLong));
         for e in ["", "   ", "- -\t", "\u{200B}"] {
             assert_eq!(SubmissionToken::parse(e), Err(TokenError::Empty), "{e:?}");
         }
         for bad in ["U", "u", "*", "ก", "Ł", "Ａ", "1.2", "٣"] {
             let s = format!("{}{bad}", &d[..31]);
-            assert_eq!(
-                SubmissionToken::parse(&s),
-                Err(TokenError::InvalidCharacter),
-                "{s}"
-            );
+            assert_eq!(SubmissionToken::parse(&s), Err(TokenError::InvalidCharacter), "{s}");
         }
-        assert_eq!(
-            SubmissionToken::parse(&d[..31]),
-            Err(TokenError::WrongLength)
-        );
-        assert_eq!(
-            SubmissionToken::parse(&format!("{d}0")),
-            Err(TokenError::WrongLength)
-        );
+        assert_eq!(SubmissionToken::parse(&d[..31]), Err(TokenError::WrongLength));
+        assert_eq!(SubmissionToken::parse(&format!("{d}0")), Err(TokenError::WrongLength));
         assert_eq!(SubmissionToken::parse("A"), Err(TokenError::WrongLength));
     }
 

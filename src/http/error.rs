@@ -13,7 +13,11 @@ use axum::response::{IntoResponse, Response};
 #[derive(Debug)]
 pub enum AppError {
     /// Malformed request: bad encoding, unknown field, wrong type.
-    BadRequest { code: &'static str, en: &'static str, th: &'static str },
+    BadRequest {
+        code: &'static str,
+        en: &'static str,
+        th: &'static str,
+    },
     Validation(Vec<FieldError>),
     Token(TokenError),
     /// The same answer for every token that matches no case.
@@ -21,7 +25,9 @@ pub enum AppError {
     Csrf,
     PayloadTooLarge,
     UnsupportedMediaType,
-    RateLimited { retry_after_secs: u64 },
+    RateLimited {
+        retry_after_secs: u64,
+    },
     NotFound,
     Internal(String),
 }
@@ -71,14 +77,19 @@ impl AppError {
             }
             AppError::Token(e) => e.to_string(),
             AppError::UnknownToken => "No case matches this token. Check it and try again.".into(),
-            AppError::Csrf => "The form has expired or did not come from this site. Reload the page and submit again.".into(),
+            AppError::Csrf => {
+                "The form has expired or did not come from this site. Reload the page and submit again."
+                    .into()
+            }
             AppError::PayloadTooLarge => "The request is too large.".into(),
             AppError::UnsupportedMediaType => "Send the request as application/json.".into(),
             AppError::RateLimited { retry_after_secs } => {
                 format!("Too many requests. Try again in {retry_after_secs} seconds.")
             }
             AppError::NotFound => "There is no such page.".into(),
-            AppError::Internal(_) => "Something went wrong on our side. Nothing was saved; please try again later.".into(),
+            AppError::Internal(_) => {
+                "Something went wrong on our side. Nothing was saved; please try again later.".into()
+            }
         }
     }
 

@@ -14,7 +14,10 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<serde_js
         Ok(()) => (StatusCode::OK, Json(json!({"status": "ready", "database": "ok"}))),
         Err(e) => {
             tracing::warn!(error = %e, "readiness check failed");
-            (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"status": "unavailable", "database": "unreachable"})))
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({"status": "unavailable", "database": "unreachable"})),
+            )
         }
     }
 }

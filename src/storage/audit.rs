@@ -32,11 +32,10 @@ fn entry_hash(prev: &[u8], position: i64, e: &AuditEntry<'_>) -> [u8; 32] {
 /// Appends an entry inside the caller's transaction.
 pub async fn append(conn: &mut AnyConnection, entry: &AuditEntry<'_>) -> Result<(), StorageError> {
     // Taking the head row first locks it (a row lock on PostgreSQL, the write lock on SQLite).
-    let head = sqlx::query(
-        "UPDATE audit_head SET entries = entries + 1 WHERE id = 1 RETURNING entries, last_hash",
-    )
-    .fetch_one(&mut *conn)
-    .await?;
+    let head =
+        sqlx::query("UPDATE audit_head SET entries = entries + 1 WHERE id = 1 RETURNING entries, last_hash")
+            .fetch_one(&mut *conn)
+            .await?;
     let position: i64 = head.try_get(0)?;
     let prev: Vec<u8> = head.try_get(1)?;
     let hash = entry_hash(&prev, position, entry);

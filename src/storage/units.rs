@@ -28,9 +28,7 @@ pub async fn insert(
 
 pub async fn all(conn: &mut AnyConnection) -> Result<Vec<UnitKeyRow>, StorageError> {
     let rows = sqlx::query("SELECT code, recipient FROM units ORDER BY code").fetch_all(conn).await?;
-    rows.iter()
-        .map(|r| Ok(UnitKeyRow { code: r.try_get(0)?, recipient: r.try_get(1)? }))
-        .collect()
+    rows.iter().map(|r| Ok(UnitKeyRow { code: r.try_get(0)?, recipient: r.try_get(1)? })).collect()
 }
 
 pub async fn escrow_wrapped_secret(

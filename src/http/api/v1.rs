@@ -44,19 +44,19 @@ pub async fn submit(
 
 /// Reads `Authorization: Bearer <token>`; a malformed token is reported before any lookup.
 fn bearer_token(headers: &HeaderMap) -> Result<SubmissionToken, AppError> {
-    let value = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).ok_or(AppError::BadRequest {
-        code: "missing_token",
-        en: "Send the submission token as `Authorization: Bearer <token>`.",
-        th: "กรุณาส่งรหัสติดตามเรื่องในส่วนหัว Authorization",
-    })?;
-    let token = value
-        .strip_prefix("Bearer ")
-        .or_else(|| value.strip_prefix("bearer "))
-        .ok_or(AppError::BadRequest {
+    let value =
+        headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).ok_or(AppError::BadRequest {
             code: "missing_token",
             en: "Send the submission token as `Authorization: Bearer <token>`.",
             th: "กรุณาส่งรหัสติดตามเรื่องในส่วนหัว Authorization",
         })?;
+    let token = value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")).ok_or(
+        AppError::BadRequest {
+            code: "missing_token",
+            en: "Send the submission token as `Authorization: Bearer <token>`.",
+            th: "กรุณาส่งรหัสติดตามเรื่องในส่วนหัว Authorization",
+        },
+    )?;
     SubmissionToken::parse(token).map_err(AppError::Token)
 }
 
@@ -105,9 +105,8 @@ pub async fn add_message(
     let bytes = body_bytes(body)?;
     let input: MessageInput = parse_json(&headers, &bytes)?;
     let view = find(&state, &token).await?;
-    let text = submission::parse_message(&input.text).map_err(|problem| {
-        AppError::Validation(vec![submission::FieldError { field: "text", problem }])
-    })?;
+    let text = submission::parse_message(&input.text)
+        .map_err(|problem| AppError::Validation(vec![submission::FieldError { field: "text", problem }]))?;
     intake::add_message(&state, &token, &view, text).await.map_err(AppError::from)?;
     let view = find(&state, &token).await?;
     Ok((StatusCode::CREATED, Json(view_json(&view))))

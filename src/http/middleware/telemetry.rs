@@ -17,7 +17,11 @@ pub async fn trace_request(request: Request, next: Next) -> Response {
     async move {
         let started = std::time::Instant::now();
         let response = next.run(request).await;
-        tracing::info!(status = response.status().as_u16(), elapsed_ms = started.elapsed().as_millis() as u64, "done");
+        tracing::info!(
+            status = response.status().as_u16(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "done"
+        );
         response
     }
     .instrument(span)

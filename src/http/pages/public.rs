@@ -180,13 +180,24 @@ fn track_from_path(code: &str, l: Lang) -> Result<Track, PageError> {
     Track::from_code(code).ok_or(PageError(AppError::NotFound, l))
 }
 
-fn form_page(state: &AppState, l: Lang, csrf: String, track: Track, form: ComplaintForm, errors: FormErrors) -> ComplaintFormPage {
+fn form_page(
+    state: &AppState,
+    l: Lang,
+    csrf: String,
+    track: Track,
+    form: ComplaintForm,
+    errors: FormErrors,
+) -> ComplaintFormPage {
     let back = match track {
         Track::Corruption => "/report/corruption",
         Track::General => "/report/general",
     };
     let categories = Category::of_track(track)
-        .map(|c| Choice { code: c.code(), label: l.t(c.label_th(), c.label_en()), selected: form.category == c.code() })
+        .map(|c| Choice {
+            code: c.code(),
+            label: l.t(c.label_th(), c.label_en()),
+            selected: form.category == c.code(),
+        })
         .collect();
     let relationships = Relationship::ALL
         .iter()
@@ -261,7 +272,8 @@ pub async fn submit_complaint(
             return Ok((csrf, render_with_status(&page, StatusCode::UNPROCESSABLE_ENTITY)).into_response());
         }
     };
-    let receipt = intake::submit(&state, &submission, Channel::Online).await.map_err(|e| PageError(e.into(), l))?;
+    let receipt =
+        intake::submit(&state, &submission, Channel::Online).await.map_err(|e| PageError(e.into(), l))?;
     let chrome = Chrome::new(l, &state.settings.organisation, "/");
     let page = ReceiptPage {
         reference: receipt.reference.to_string(),
@@ -283,7 +295,11 @@ pub struct FollowUpFormPage {
     pub error: Option<String>,
 }
 
-pub async fn follow_up_form(State(state): State<AppState>, l: Lang, csrf: CsrfToken) -> Result<Response, PageError> {
+pub async fn follow_up_form(
+    State(state): State<AppState>,
+    l: Lang,
+    csrf: CsrfToken,
+) -> Result<Response, PageError> {
     let page = FollowUpFormPage {
         chrome: Chrome::new(l, &state.settings.organisation, "/follow-up"),
         csrf: authenticity(&csrf, l)?,
@@ -352,15 +368,21 @@ fn token_problem(state: &AppState, l: Lang, csrf: CsrfToken, error: AppError) ->
     Ok((csrf, render_with_status(&page, status)).into_response())
 }
 
+/// What the message box shows: a confirmation, or an error with the reporter's draft.
+#[derive(Default)]
+struct MessageBox {
+    notice: Option<&'static str>,
+    error: Option<String>,
+    draft: String,
+}
+
 fn case_page(
     state: &AppState,
     l: Lang,
     csrf: String,
     token: &SubmissionToken,
     view: ReporterView,
-    notice: Option<&'static str>,
-    message_error: Option<String>,
-    message_draft: String,
+    message_box: MessageBox,
 ) -> CasePage {
     let chrome = Chrome::new(l, &state.settings.organisation, "/follow-up");
     CasePage {
@@ -385,9 +407,9 @@ fn case_page(
                 text: m.text.as_str().to_owned(),
             })
             .collect(),
-        notice,
-        message_error,
-        message_draft,
+        notice: message_box.notice,
+        message_error: message_box.error,
+        message_draft: message_box.draft,
         chrome,
     }
 }
@@ -413,7 +435,7 @@ pub async fn follow_up(
     let Some(view) = intake::find(&state, &token).await.map_err(|e| PageError(e.into(), l))? else {
         return token_problem(&state, l, csrf, AppError::UnknownToken);
     };
-    let page = case_page(&state, l, authenticity(&csrf, l)?, &token, view, None, None, String::new());
+    let page = case_page(&state, l, authenticity(&csrf, l)?, &token, view, MessageBox::default());
     Ok(no_store((csrf, render(&page)).into_response()))
 }
 
@@ -437,17 +459,33 @@ pub async fn add_message(
         Ok(t) => t,
         Err(problem) => {
             let message = if l.is_en() { problem.message_en() } else { problem.message_th() };
-            let page = case_page(&state, l, authenticity(&csrf, l)?, &token, view, None, Some(message), form.message);
-            return Ok(no_store((csrf, render_with_status(&page, StatusCode::UNPROCESSABLE_ENTITY)).into_response()));
+            let page = case_page(
+                &state,
+                l,
+                authenticity(&csrf, l)?,
+                &token,
+                view,
+                MessageBox { error: Some(message), draft: form.message, ..MessageBox::default() },
+            );
+            return Ok(no_store(
+                (csrf, render_with_status(&page, StatusCode::UNPROCESSABLE_ENTITY)).into_response(),
+            ));
         }
     };
     intake::add_message(&state, &token, &view, text).await.map_err(|e| PageError(e.into(), l))?;
-    let view = intake::find(&state, &token).await.map_err(|e| PageError(e.into(), l))?.ok_or(PageError(
-        AppError::Internal("case vanished after a message was added".into()),
-        l,
-    ))?;
+    let view = intake::find(&state, &token)
+        .await
+        .map_err(|e| PageError(e.into(), l))?
+        .ok_or(PageError(AppError::Internal("case vanished after a message was added".into()), l))?;
     let notice = Some(l.t("บันทึกข้อมูลเพิ่มเติมของท่านแล้ว", "Your additional information has been saved."));
-    let page = case_page(&state, l, authenticity(&csrf, l)?, &token, view, notice, None, String::new());
+    let page = case_page(
+        &state,
+        l,
+        authenticity(&csrf, l)?,
+        &token,
+        view,
+        MessageBox { notice, ..MessageBox::default() },
+    );
     Ok(no_store((csrf, render(&page)).into_response()))
 }
 

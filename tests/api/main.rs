@@ -1,0 +1,14 @@
+//! Integration tests: each starts the real service on a random port with its own database.
+// Tests fail loudly: unwrap, expect and panic are how a test says what went wrong.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod helpers;
+
+mod api_contract;
+mod cli;
+mod headers;
+mod limits;
+mod ops;
+mod privacy;
+mod submit;
+mod tokens;
+mod validation;
