@@ -7,6 +7,7 @@ use crate::http::middleware::rate_limit::Limiters;
 use crate::keyring::{Keyring, KeyringError};
 use crate::setup::{DataPaths, SetupError, load_secrets};
 use crate::state::AppState;
+use crate::storage::audit::AuditKey;
 use crate::storage::{StorageError, Store};
 use axum_csrf::{CsrfConfig, Key, SameSite};
 use std::future::Future;
@@ -53,7 +54,8 @@ fn csrf_config(cookie_key: &[u8; 32], secure: bool) -> CsrfConfig {
         .with_secure(secure)
         .with_http_only(true)
         .with_cookie_same_site(SameSite::Strict)
-        .with_lifetime(time::Duration::hours(4))
+        // A session cookie: no expiry date written to a shared device's disk.
+        .with_lifetime(time::Duration::ZERO)
 }
 
 impl App {
@@ -64,6 +66,7 @@ impl App {
         let routing = settings.routing_rules()?;
         let state = AppState {
             token_hasher: TokenHasher::new(secrets.token_hash_key),
+            audit_key: AuditKey::new(secrets.audit_key),
             csrf: csrf_config(&secrets.cookie_key, settings.server.secure_cookies),
             limiters: Arc::new(Limiters::new(&settings.limits, clock.clone())),
             keyring: Arc::new(keyring),

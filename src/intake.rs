@@ -1,6 +1,6 @@
 //! The citizen's use cases: submit a complaint, look it up with the token, add information.
 //! Each write is one transaction: the case, its audit entry and its counters commit together.
-use crate::crypto::{CryptoError, reporter_key, seal};
+use crate::crypto::{CryptoError, seal};
 use crate::domain::complaint::{Category, Channel, Status, Track};
 use crate::domain::fiscal_year::FiscalYear;
 use crate::domain::reference::CaseReference;
@@ -24,6 +24,10 @@ pub enum IntakeError {
     UnitWithoutKey(String),
     #[error("stored value is invalid: {0}")]
     Corrupt(&'static str),
+    #[error("this form was already submitted")]
+    AlreadySubmitted,
+    #[error("the case is closed")]
+    CaseClosed,
 }
 
 impl From<sqlx::Error> for IntakeError {
@@ -48,6 +52,8 @@ struct SealedContent<'a> {
     content: &'a crate::domain::submission::ComplaintContent,
     submitted_at: String,
     channel: Channel,
+    /// The unit the reporter said the complaint concerns: sealed, because the accused may read metadata.
+    concerns_unit: Option<&'a str>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -56,10 +62,13 @@ pub struct SealedMessage {
     pub sent_at: String,
 }
 
+/// Files a complaint. `form_nonce` is the one-time value of the HTML form it came from, if any: a
+/// second submission of the same form is refused instead of filing a duplicate.
 pub async fn submit(
     state: &AppState,
     submission: &Submission,
     channel: Channel,
+    form_nonce: Option<&str>,
 ) -> Result<Receipt, IntakeError> {
     let now = state.clock.now_utc();
     let today = state.clock.today();
@@ -71,7 +80,7 @@ pub async fn submit(
         .ok_or_else(|| IntakeError::UnitWithoutKey(decision.unit.clone()))?;
     let token = SubmissionToken::generate();
     let token_hash = state.token_hasher.hash(&token);
-    let reporter = reporter_key::derive(&token)?.to_public();
+    let reporter = state.token_hasher.reporter_identity(&token)?.to_public();
 
     // Seal before the transaction opens, so the database lock is held for the writes only.
     let content = seal::seal_json(
@@ -79,6 +88,7 @@ pub async fn submit(
             content: &submission.content,
             submitted_at: now.format(&Rfc3339).map_err(|_| IntakeError::Corrupt("time"))?,
             channel,
+            concerns_unit: submission.concerns_unit.as_deref(),
         },
         &[unit_key, &state.keyring.escrow],
     )?;
@@ -92,6 +102,12 @@ pub async fn submit(
 
     let mut tx = state.store.pool().begin().await?;
     let sequence = cases::next_sequence(&mut tx, i64::from(fiscal_year.be_year())).await?;
+    if let Some(nonce) = form_nonce {
+        let hash = blake3::derive_key("rongrian form nonce v1", nonce.as_bytes());
+        if !cases::use_form_nonce(&mut tx, &hash, &today.to_string()).await? {
+            return Err(IntakeError::AlreadySubmitted);
+        }
+    }
     let reference = CaseReference::new(
         fiscal_year,
         u32::try_from(sequence).map_err(|_| IntakeError::Corrupt("sequence"))?,
@@ -131,6 +147,7 @@ pub async fn submit(
     );
     audit::append(
         &mut tx,
+        &state.audit_key,
         &audit::AuditEntry {
             recorded_on: &received_on,
             actor: "reporter",
@@ -180,7 +197,7 @@ fn parse_date(s: &str) -> Result<Date, IntakeError> {
 /// comparison; a miss is `None`, with nothing that says whether anything similar exists.
 pub async fn find(state: &AppState, token: &SubmissionToken) -> Result<Option<ReporterView>, IntakeError> {
     let hash = state.token_hasher.hash(token);
-    let identity = reporter_key::derive(token)?;
+    let identity = state.token_hasher.reporter_identity(token)?;
     let mut conn = state.store.pool().acquire().await?;
     let row = cases::find_by_token_hash(&mut conn, &hash).await?;
     let Some(row) = row.filter(|r| bool::from(r.token_hash.as_slice().ct_eq(&hash))) else {
@@ -221,7 +238,10 @@ pub async fn add_message(
     view: &ReporterView,
     text: BoundedText,
 ) -> Result<(), IntakeError> {
-    let reporter = reporter_key::derive(token)?.to_public();
+    if matches!(view.status, Status::Concluded | Status::NotAccepted) {
+        return Err(IntakeError::CaseClosed);
+    }
+    let reporter = state.token_hasher.reporter_identity(token)?.to_public();
     let unit_key = state
         .keyring
         .unit(&view.unit_code)
@@ -237,6 +257,7 @@ pub async fn add_message(
     cases::insert_message(&mut tx, view.case_id, "reporter", &today, &sealed).await?;
     audit::append(
         &mut tx,
+        &state.audit_key,
         &audit::AuditEntry {
             recorded_on: &today,
             actor: "reporter",

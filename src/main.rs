@@ -75,8 +75,10 @@ async fn main() -> anyhow::Result<()> {
         Command::VerifyAudit { location } => {
             apply_location(&mut settings, &location);
             let store = open_store(&settings).await?;
+            let secrets = setup::load_secrets(&DataPaths::new(&settings.server.data_dir))?;
+            let key = audit::AuditKey::new(secrets.audit_key);
             let mut conn = store.pool().acquire().await?;
-            match audit::verify(&mut conn).await? {
+            match audit::verify(&mut conn, &key).await? {
                 Ok(n) => println!("audit trail intact: {n} entries"),
                 Err(position) => anyhow::bail!("audit trail broken at entry {position}"),
             }

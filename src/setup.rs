@@ -32,6 +32,7 @@ pub struct DataPaths {
     pub secrets_dir: PathBuf,
     pub token_hash_key: PathBuf,
     pub cookie_key: PathBuf,
+    pub audit_key: PathBuf,
 }
 
 impl DataPaths {
@@ -41,24 +42,27 @@ impl DataPaths {
             data_dir: data_dir.to_owned(),
             token_hash_key: secrets_dir.join("token-hash.key"),
             cookie_key: secrets_dir.join("cookie.key"),
+            audit_key: secrets_dir.join("audit-chain.key"),
             secrets_dir,
         }
     }
 
     pub fn has_secrets(&self) -> bool {
-        self.token_hash_key.exists() || self.cookie_key.exists()
+        self.token_hash_key.exists() || self.cookie_key.exists() || self.audit_key.exists()
     }
 }
 
 pub struct Secrets {
     pub token_hash_key: Zeroizing<[u8; 32]>,
     pub cookie_key: Zeroizing<[u8; 32]>,
+    pub audit_key: Zeroizing<[u8; 32]>,
 }
 
 pub fn load_secrets(paths: &DataPaths) -> Result<Secrets, SetupError> {
     Ok(Secrets {
         token_hash_key: keys::read_secret_key(&paths.token_hash_key)?,
         cookie_key: keys::read_secret_key(&paths.cookie_key)?,
+        audit_key: keys::read_secret_key(&paths.audit_key)?,
     })
 }
 
@@ -110,12 +114,14 @@ pub async fn initialise(
     private_dir(&paths.secrets_dir)?;
     write_private_file(&paths.token_hash_key, new_secret_key_hex().as_bytes())?;
     write_private_file(&paths.cookie_key, new_secret_key_hex().as_bytes())?;
+    write_private_file(&paths.audit_key, new_secret_key_hex().as_bytes())?;
 
     let escrow_recipient = escrow.to_public();
     let result = record(settings, store, &escrow_recipient, clock).await;
     if let Err(e) = result {
         let _ = std::fs::remove_file(&paths.token_hash_key);
         let _ = std::fs::remove_file(&paths.cookie_key);
+        let _ = std::fs::remove_file(&paths.audit_key);
         let _ = std::fs::remove_file(escrow_out);
         return Err(e);
     }

@@ -6,6 +6,7 @@ use crate::domain::routing::RoutingRules;
 use crate::http::middleware::rate_limit::Limiters;
 use crate::keyring::Keyring;
 use crate::storage::Store;
+use crate::storage::audit::AuditKey;
 use axum::extract::FromRef;
 use std::sync::Arc;
 
@@ -15,6 +16,7 @@ pub struct AppState {
     pub store: Store,
     pub keyring: Arc<Keyring>,
     pub token_hasher: TokenHasher,
+    pub audit_key: AuditKey,
     pub routing: Arc<RoutingRules>,
     pub limiters: Arc<Limiters>,
     pub csrf: axum_csrf::CsrfConfig,

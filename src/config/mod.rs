@@ -70,6 +70,7 @@ pub struct LimitSettings {
     pub submit: QuotaSettings,
     pub lookup: QuotaSettings,
     pub follow_up: QuotaSettings,
+    pub browse: QuotaSettings,
     pub global: QuotaSettings,
 }
 
@@ -152,6 +153,7 @@ impl Settings {
             ("submit", self.limits.submit),
             ("lookup", self.limits.lookup),
             ("follow_up", self.limits.follow_up),
+            ("browse", self.limits.browse),
             ("global", self.limits.global),
         ] {
             if q.burst == 0 || q.period_ms == 0 {
@@ -208,6 +210,13 @@ mod tests {
         std::fs::write(&path, "[server]\nlisten_typo = \"x\"\n").unwrap();
         let err = Settings::load(Some(&path)).unwrap_err().to_string();
         assert!(err.contains("listen_typo"), "{err}");
+    }
+
+    #[test]
+    fn the_production_example_in_deploy_loads() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/config/production.toml.example");
+        let s = Settings::load(Some(&path)).unwrap();
+        assert_eq!(s.server.trusted_proxies, vec!["127.0.0.2".parse::<IpAddr>().unwrap()]);
     }
 
     #[test]

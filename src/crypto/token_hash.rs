@@ -13,6 +13,14 @@ impl TokenHasher {
         Self { key }
     }
 
+    /// The reporter's message key for this token (see `reporter_key`).
+    pub fn reporter_identity(
+        &self,
+        token: &SubmissionToken,
+    ) -> Result<age::x25519::Identity, super::CryptoError> {
+        super::reporter_key::derive(token, &self.key)
+    }
+
     pub fn hash(&self, token: &SubmissionToken) -> [u8; 32] {
         *blake3::keyed_hash(&self.key, token.canonical().as_bytes()).as_bytes()
     }

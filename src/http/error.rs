@@ -29,12 +29,19 @@ pub enum AppError {
         retry_after_secs: u64,
     },
     NotFound,
+    /// The same form was posted twice (a reload of the receipt page).
+    AlreadySubmitted,
+    CaseClosed,
     Internal(String),
 }
 
 impl From<IntakeError> for AppError {
     fn from(e: IntakeError) -> Self {
-        AppError::Internal(e.to_string())
+        match e {
+            IntakeError::AlreadySubmitted => AppError::AlreadySubmitted,
+            IntakeError::CaseClosed => AppError::CaseClosed,
+            other => AppError::Internal(other.to_string()),
+        }
     }
 }
 
@@ -44,6 +51,7 @@ impl AppError {
             AppError::BadRequest { .. } | AppError::Token(_) => StatusCode::BAD_REQUEST,
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::UnknownToken | AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::AlreadySubmitted | AppError::CaseClosed => StatusCode::CONFLICT,
             AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -63,6 +71,8 @@ impl AppError {
             AppError::UnsupportedMediaType => "unsupported_media_type",
             AppError::RateLimited { .. } => "rate_limited",
             AppError::NotFound => "not_found",
+            AppError::AlreadySubmitted => "already_submitted",
+            AppError::CaseClosed => "case_closed",
             AppError::Internal(_) => "internal_error",
         }
     }
@@ -87,8 +97,10 @@ impl AppError {
                 format!("Too many requests. Try again in {retry_after_secs} seconds.")
             }
             AppError::NotFound => "There is no such page.".into(),
+            AppError::AlreadySubmitted => "This form was already submitted, so it was not filed again. The follow-up code is shown only once, on the first submission; if you did not keep it, please file again or contact the office.".into(),
+            AppError::CaseClosed => "This case is closed and no longer takes new information.".into(),
             AppError::Internal(_) => {
-                "Something went wrong on our side. Nothing was saved; please try again later.".into()
+                "Something went wrong on our side. Please try again later.".into()
             }
         }
     }
@@ -106,7 +118,9 @@ impl AppError {
                 format!("มีการใช้งานถี่เกินไป กรุณารอประมาณ {retry_after_secs} วินาทีแล้วลองใหม่")
             }
             AppError::NotFound => "ไม่พบหน้าที่ท่านต้องการ".into(),
-            AppError::Internal(_) => "ระบบขัดข้องชั่วคราว ข้อมูลยังไม่ถูกบันทึก กรุณาลองใหม่ภายหลัง".into(),
+            AppError::AlreadySubmitted => "แบบฟอร์มนี้ส่งเรื่องไปแล้ว ระบบจึงไม่บันทึกซ้ำ รหัสติดตามเรื่องแสดงเพียงครั้งเดียวเมื่อส่งครั้งแรก หากท่านไม่ได้บันทึกรหัสไว้ โปรดยื่นเรื่องใหม่หรือติดต่อหน่วยงาน".into(),
+            AppError::CaseClosed => "เรื่องนี้ดำเนินการเสร็จสิ้นแล้ว จึงไม่รับข้อมูลเพิ่มเติม".into(),
+            AppError::Internal(_) => "ระบบขัดข้องชั่วคราว กรุณาลองใหม่ภายหลัง".into(),
         }
     }
 

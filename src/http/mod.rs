@@ -41,26 +41,23 @@ pub fn router(state: AppState) -> Router {
         .route("/follow-up/message", post(pages::public::add_message))
         .route("/api/v1/complaints/messages", post(api::v1::add_message))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), rate_limit::follow_up));
-    let open = Router::new()
+    let browse = Router::new()
         .route("/", get(pages::public::home))
         .route("/report/{track}", get(pages::public::complaint_form))
         .route("/follow-up", get(pages::public::follow_up_form))
         .route("/privacy", get(pages::public::privacy))
         .route("/lang/{code}", get(pages::public::set_lang))
         .route("/assets/{name}", get(assets::asset))
-        .route("/api/v1/openapi.json", get(api::openapi::document));
-
-    let limited = Router::new()
-        .merge(submit)
-        .merge(lookup)
-        .merge(follow_up)
-        .merge(open)
-        .layer(axum::middleware::from_fn_with_state(state.clone(), rate_limit::global));
+        .route("/api/v1/openapi.json", get(api::openapi::document))
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), rate_limit::browse));
 
     Router::new()
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
-        .merge(limited)
+        .merge(submit)
+        .merge(lookup)
+        .merge(follow_up)
+        .merge(browse)
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(settings.server.max_body_bytes))
         .layer(TimeoutLayer::with_status_code(

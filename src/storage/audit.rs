@@ -1,7 +1,25 @@
-//! The hash-chained audit trail: each entry's hash covers the previous one, so an edit or a deletion
-//! breaks the chain. The head row serialises writers on both backends.
+//! The hash-chained audit trail: each entry's MAC covers the previous one, so an edit or a deletion
+//! inside the chain breaks it. The MAC key lives in a file outside the database, so whoever can
+//! write to the database cannot recompute the chain. The head row serialises writers on both backends.
 use super::StorageError;
 use sqlx::{AnyConnection, Row};
+use zeroize::Zeroizing;
+
+/// The chain's MAC key (from `secrets/audit-chain.key`).
+#[derive(Clone)]
+pub struct AuditKey(Zeroizing<[u8; 32]>);
+
+impl AuditKey {
+    pub fn new(key: Zeroizing<[u8; 32]>) -> Self {
+        Self(key)
+    }
+}
+
+impl std::fmt::Debug for AuditKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AuditKey(<key>)")
+    }
+}
 
 pub struct AuditEntry<'a> {
     pub recorded_on: &'a str,
@@ -12,8 +30,8 @@ pub struct AuditEntry<'a> {
     pub detail: &'a str,
 }
 
-fn entry_hash(prev: &[u8], position: i64, e: &AuditEntry<'_>) -> [u8; 32] {
-    let mut h = blake3::Hasher::new_derive_key("rongrian audit entry v1");
+fn entry_hash(key: &AuditKey, prev: &[u8], position: i64, e: &AuditEntry<'_>) -> [u8; 32] {
+    let mut h = blake3::Hasher::new_keyed(&key.0);
     h.update(prev);
     for field in [
         position.to_string().as_str(),
@@ -30,7 +48,11 @@ fn entry_hash(prev: &[u8], position: i64, e: &AuditEntry<'_>) -> [u8; 32] {
 }
 
 /// Appends an entry inside the caller's transaction.
-pub async fn append(conn: &mut AnyConnection, entry: &AuditEntry<'_>) -> Result<(), StorageError> {
+pub async fn append(
+    conn: &mut AnyConnection,
+    key: &AuditKey,
+    entry: &AuditEntry<'_>,
+) -> Result<(), StorageError> {
     // Taking the head row first locks it (a row lock on PostgreSQL, the write lock on SQLite).
     let head =
         sqlx::query("UPDATE audit_head SET entries = entries + 1 WHERE id = 1 RETURNING entries, last_hash")
@@ -38,7 +60,7 @@ pub async fn append(conn: &mut AnyConnection, entry: &AuditEntry<'_>) -> Result<
             .await?;
     let position: i64 = head.try_get(0)?;
     let prev: Vec<u8> = head.try_get(1)?;
-    let hash = entry_hash(&prev, position, entry);
+    let hash = entry_hash(key, &prev, position, entry);
     sqlx::query("UPDATE audit_head SET last_hash = $1 WHERE id = 1")
         .bind(hash.to_vec())
         .execute(&mut *conn)
@@ -61,7 +83,7 @@ pub async fn append(conn: &mut AnyConnection, entry: &AuditEntry<'_>) -> Result<
 }
 
 /// Recomputes the chain; returns the number of entries, or the position of the first broken one.
-pub async fn verify(conn: &mut AnyConnection) -> Result<Result<i64, i64>, StorageError> {
+pub async fn verify(conn: &mut AnyConnection, key: &AuditKey) -> Result<Result<i64, i64>, StorageError> {
     let rows = sqlx::query(
         "SELECT position, recorded_on, actor, action, case_id, detail, prev_hash, entry_hash \
          FROM audit_log ORDER BY position",
@@ -78,7 +100,10 @@ pub async fn verify(conn: &mut AnyConnection) -> Result<Result<i64, i64>, Storag
         let stored_prev: Vec<u8> = r.try_get(6)?;
         let stored: Vec<u8> = r.try_get(7)?;
         let e = AuditEntry { recorded_on: &on, actor: &actor, action: &action, case_id, detail: &detail };
-        if position != expected_position || stored_prev != prev || stored != entry_hash(&prev, position, &e) {
+        if position != expected_position
+            || stored_prev != prev
+            || stored != entry_hash(key, &prev, position, &e)
+        {
             return Ok(Err(position));
         }
         prev = stored;

@@ -159,3 +159,20 @@ pub async fn count(conn: &mut AnyConnection) -> Result<i64, StorageError> {
     let row = sqlx::query("SELECT COUNT(*) FROM cases").fetch_one(conn).await?;
     Ok(row.try_get(0)?)
 }
+
+/// Records a form's one-time nonce; `false` if it was used before (the form was already submitted).
+pub async fn use_form_nonce(
+    conn: &mut AnyConnection,
+    nonce_hash: &[u8],
+    today: &str,
+) -> Result<bool, StorageError> {
+    let row = sqlx::query(
+        "INSERT INTO used_form_nonces (nonce_hash, used_on) VALUES ($1, $2) \
+         ON CONFLICT (nonce_hash) DO NOTHING RETURNING used_on",
+    )
+    .bind(nonce_hash.to_vec())
+    .bind(today.to_owned())
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.is_some())
+}

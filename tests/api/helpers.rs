@@ -233,6 +233,8 @@ pub fn csrf_cookie(response: &reqwest::Response) -> Option<String> {
 pub struct FormSession {
     pub cookie: String,
     pub token: String,
+    /// The complaint form's one-time value; sent only with complaint forms.
+    pub nonce: Option<String>,
 }
 
 impl TestApp {
@@ -242,7 +244,8 @@ impl TestApp {
         let cookie = csrf_cookie(&response).expect("csrf cookie");
         let html = response.text().await.expect("html");
         let token = hidden_value(&html, "authenticity_token").expect("authenticity_token");
-        FormSession { cookie, token }
+        let nonce = hidden_value(&html, "submission_nonce");
+        FormSession { cookie, token, nonce }
     }
 
     pub async fn post_form(
@@ -253,6 +256,9 @@ impl TestApp {
         fields: &[(&str, &str)],
     ) -> reqwest::Response {
         let mut all: Vec<(&str, &str)> = vec![("authenticity_token", session.token.as_str())];
+        if let (Some(nonce), true) = (&session.nonce, path.starts_with("/report/")) {
+            all.push(("submission_nonce", nonce));
+        }
         all.extend_from_slice(fields);
         client
             .post(self.url(path))

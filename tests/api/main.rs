@@ -4,6 +4,7 @@
 mod helpers;
 
 mod api_contract;
+mod audit;
 mod cli;
 mod headers;
 mod limits;

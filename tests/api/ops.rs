@@ -28,6 +28,12 @@ async fn readiness_follows_the_database_and_outages_fail_cleanly(db: Db) {
     let r = app.status(receipt["token"].as_str().expect("token")).await;
     assert_eq!(r.status(), 500);
     app.stop().await;
+
+    // Nothing half-written: a fresh connection finds exactly the one case acknowledged before.
+    let url = rongrian::setup::database_url(&app.state.settings.server.database_url, &app.data_dir);
+    let store = rongrian::storage::Store::connect(&url).await.expect("reconnect");
+    let mut conn = store.pool().acquire().await.expect("conn");
+    assert_eq!(rongrian::storage::cases::count(&mut conn).await.expect("count"), 1);
 }
 
 on_both_databases!(readiness_follows_the_database_and_outages_fail_cleanly);

@@ -50,7 +50,21 @@ async fn all_stored_bytes(app: &TestApp) -> Vec<u8> {
                     text.push_str(&row.try_get::<String, _>(0).expect("text"));
                 }
             }
-            text.into_bytes()
+            let mut bytes = text.into_bytes();
+            // row_to_json shows BYTEA as hex, which could hide plaintext: add the raw bytes too.
+            for sql in [
+                "SELECT content FROM cases",
+                "SELECT COALESCE(identity, ''::bytea) FROM cases",
+                "SELECT token_hash FROM cases",
+                "SELECT body FROM case_messages",
+                "SELECT escrow_wrapped_secret FROM units",
+                "SELECT nonce_hash FROM used_form_nonces",
+            ] {
+                for row in sqlx::query(sql).fetch_all(app.state.store.pool()).await.expect("bytes") {
+                    bytes.extend(row.try_get::<Vec<u8>, _>(0).expect("bytea"));
+                }
+            }
+            bytes
         }
     }
 }

@@ -114,12 +114,12 @@ async fn routing_records_the_rule_that_decided(db: Db) {
         (
             serde_json::json!({"track": "corruption", "category": "bribery", "concerns_unit": "palad"}),
             "audit",
-            "conflict:palad",
+            "conflict",
         ),
         (
             serde_json::json!({"track": "general", "category": "infrastructure", "concerns_unit": "works"}),
             "palad",
-            "conflict:works",
+            "conflict",
         ),
     ];
     for (extra, unit, rule) in cases {
@@ -152,7 +152,45 @@ async fn references_restart_at_one_in_a_new_fiscal_year(db: Db) {
     assert_eq!(receipt["received_on"], "2026-10-01");
 }
 
+async fn a_reloaded_receipt_does_not_file_twice(db: Db) {
+    let Some(app) = spawn(db, |_| {}).await else { return };
+    let session = app.form_session(&app.client, "/report/general").await;
+    let fields = [
+        ("category", "nuisance"),
+        ("subject", "เสียงดัง"),
+        ("description", "โรงงานเปิดเครื่องจักรกลางคืน"),
+        ("relationship", "victim"),
+    ];
+    assert_eq!(app.post_form(&app.client, "/report/general", &session, &fields).await.status(), 201);
+    let again = app.post_form(&app.client, "/report/general", &session, &fields).await;
+    assert_eq!(again.status(), 409);
+    assert!(again.text().await.expect("html").contains("ระบบจึงไม่บันทึกซ้ำ"));
+    assert_eq!(app.case_count().await, 1);
+}
+
+async fn a_closed_case_takes_no_more_messages(db: Db) {
+    let Some(app) = spawn(db, |_| {}).await else { return };
+    let receipt = app.submit_json(&minimal_complaint()).await;
+    sqlx::query("UPDATE cases SET status = 'concluded' WHERE reference = $1")
+        .bind(receipt["reference"].as_str().expect("ref").to_owned())
+        .execute(app.state.store.pool())
+        .await
+        .expect("close");
+    let r = app
+        .client
+        .post(app.url("/api/v1/complaints/messages"))
+        .bearer_auth(receipt["token"].as_str().expect("token"))
+        .json(&serde_json::json!({"text": "ยังมีอีก"}))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 409);
+    assert_eq!(app.message_count().await, 0);
+}
+
 on_both_databases!(
+    a_reloaded_receipt_does_not_file_twice,
+    a_closed_case_takes_no_more_messages,
     form_submission_on_both_tracks_then_follow_up,
     api_submission_follow_up_and_added_information,
     routing_records_the_rule_that_decided,

@@ -23,7 +23,7 @@ pub async fn submit(
     let bytes = body_bytes(body)?;
     let input: SubmissionInput = parse_json(&headers, &bytes)?;
     let submission = Submission::parse(&input, &state.settings.unit_codes()).map_err(AppError::Validation)?;
-    let receipt = intake::submit(&state, &submission, Channel::Online).await.map_err(AppError::from)?;
+    let receipt = intake::submit(&state, &submission, Channel::Online, None).await.map_err(AppError::from)?;
     Ok((
         StatusCode::CREATED,
         Json(json!({

@@ -1,5 +1,7 @@
-//! Per-client and global rate limits (governor). Keys are client addresses held only in this
-//! process's memory, never stored or logged; limits are per instance.
+//! Per-client and global rate limits (governor). Every route has a per-client limit, checked first;
+//! only requests that pass it count against the global cap, so one client cannot use the cap up for
+//! everyone. Keys are client addresses (IPv6 by /64) held only in this process's memory, never
+//! stored or logged; limits are per instance.
 use crate::clock::Clock;
 use crate::config::{LimitSettings, QuotaSettings};
 use crate::http::client_addr::client_addr;
@@ -27,14 +29,29 @@ pub enum Group {
     Submit,
     Lookup,
     FollowUp,
+    Browse,
 }
 
 pub struct Limiters {
     submit: Keyed,
     lookup: Keyed,
     follow_up: Keyed,
+    browse: Keyed,
     global: Global,
     clock: Clock,
+}
+
+/// The limiter key: an IPv4 address, or the /64 an IPv6 client controls (one host can rotate through
+/// its whole /64). IPv4-mapped IPv6 addresses count as the IPv4 address.
+pub fn rate_key(ip: IpAddr) -> IpAddr {
+    match ip.to_canonical() {
+        IpAddr::V6(v6) => {
+            let mut segments = v6.segments();
+            segments[4..].fill(0);
+            IpAddr::V6(segments.into())
+        }
+        v4 => v4,
+    }
 }
 
 fn quota(q: QuotaSettings) -> Quota {
@@ -51,21 +68,23 @@ impl Limiters {
             submit: keyed(settings.submit),
             lookup: keyed(settings.lookup),
             follow_up: keyed(settings.follow_up),
+            browse: keyed(settings.browse),
             global: RateLimiter::direct_with_clock(quota(settings.global), clock.clone()),
             clock,
         }
     }
 
-    fn check(&self, group: Option<Group>, ip: IpAddr) -> Result<(), u64> {
+    fn check(&self, group: Group, ip: IpAddr) -> Result<(), u64> {
         let now = self.clock.now();
-        let wait = |d: Duration| d.as_secs() + u64::from(d.subsec_nanos() > 0);
+        let wait = |d: Duration| (d.as_secs() + u64::from(d.subsec_nanos() > 0)).max(1);
         let limiter = match group {
-            Some(Group::Submit) => &self.submit,
-            Some(Group::Lookup) => &self.lookup,
-            Some(Group::FollowUp) => &self.follow_up,
-            None => return self.global.check().map_err(|n| wait(n.wait_time_from(now)).max(1)),
+            Group::Submit => &self.submit,
+            Group::Lookup => &self.lookup,
+            Group::FollowUp => &self.follow_up,
+            Group::Browse => &self.browse,
         };
-        limiter.check_key(&ip).map_err(|n| wait(n.wait_time_from(now)).max(1))
+        limiter.check_key(&rate_key(ip)).map_err(|n| wait(n.wait_time_from(now)))?;
+        self.global.check().map_err(|n| wait(n.wait_time_from(now)))
     }
 
     /// Forgets keys whose limits have fully recovered, so memory stays bounded under a flood.
@@ -73,6 +92,7 @@ impl Limiters {
         self.submit.retain_recent();
         self.lookup.retain_recent();
         self.follow_up.retain_recent();
+        self.browse.retain_recent();
     }
 }
 
@@ -85,12 +105,13 @@ fn refuse(request: &Request, retry_after_secs: u64) -> Response {
     }
 }
 
-async fn limit(state: &AppState, group: Option<Group>, request: Request, next: Next) -> Response {
+async fn limit(state: &AppState, group: Group, request: Request, next: Next) -> Response {
     let peer = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip())
         .unwrap_or(IpAddr::from([0, 0, 0, 0]));
+    // The address lives only in this stack frame and the limiter's in-memory map.
     let ip = client_addr(peer, request.headers(), &state.settings.server.trusted_proxies);
     match state.limiters.check(group, ip) {
         Ok(()) => next.run(request).await,
@@ -98,18 +119,35 @@ async fn limit(state: &AppState, group: Option<Group>, request: Request, next: N
     }
 }
 
-pub async fn global(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    limit(&state, None, request, next).await
+pub async fn browse(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    limit(&state, Group::Browse, request, next).await
 }
 
 pub async fn submit(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    limit(&state, Some(Group::Submit), request, next).await
+    limit(&state, Group::Submit, request, next).await
 }
 
 pub async fn lookup(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    limit(&state, Some(Group::Lookup), request, next).await
+    limit(&state, Group::Lookup, request, next).await
 }
 
 pub async fn follow_up(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    limit(&state, Some(Group::FollowUp), request, next).await
+    limit(&state, Group::FollowUp, request, next).await
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ipv6_clients_are_keyed_by_their_64_and_mapped_ipv4_by_the_ipv4() {
+        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:bbbb::9".parse().unwrap();
+        let c: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert_eq!(rate_key(a), rate_key(b));
+        assert_ne!(rate_key(a), rate_key(c));
+        let mapped: IpAddr = "::ffff:203.0.113.5".parse().unwrap();
+        assert_eq!(rate_key(mapped), "203.0.113.5".parse::<IpAddr>().unwrap());
+    }
 }

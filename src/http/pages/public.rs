@@ -60,6 +60,9 @@ pub async fn privacy(State(state): State<AppState>, l: Lang) -> Response {
 pub struct ComplaintForm {
     #[serde(default)]
     pub authenticity_token: String,
+    /// One-time value of this form, so a reload cannot file the complaint twice.
+    #[serde(default)]
+    pub submission_nonce: String,
     #[serde(default)]
     pub category: String,
     #[serde(default)]
@@ -235,8 +238,21 @@ pub async fn complaint_form(
 ) -> Result<Response, PageError> {
     let track = track_from_path(&track, l)?;
     let token = authenticity(&csrf, l)?;
-    let page = form_page(&state, l, token, track, ComplaintForm::default(), FormErrors::default());
+    let form = ComplaintForm { submission_nonce: new_nonce(), ..ComplaintForm::default() };
+    let page = form_page(&state, l, token, track, form, FormErrors::default());
     Ok((csrf, render(&page)).into_response())
+}
+
+const MALFORMED_FORM: AppError = AppError::BadRequest {
+    code: "malformed_form",
+    en: "The form has unexpected or malformed fields.",
+    th: "แบบฟอร์มมีช่องข้อมูลที่ไม่ถูกต้อง กรุณาส่งจากแบบฟอร์มของเว็บไซต์นี้",
+};
+
+fn new_nonce() -> String {
+    let mut bytes = [0u8; 16];
+    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[derive(Template)]
@@ -262,6 +278,9 @@ pub async fn submit_complaint(
     let bytes = body_bytes(body).map_err(|e| PageError(e, l))?;
     let form: ComplaintForm = parse_form(&bytes).map_err(|e| PageError(e, l))?;
     verify_csrf(&csrf, &form.authenticity_token, l)?;
+    if form.submission_nonce.len() != 32 || !form.submission_nonce.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(PageError(MALFORMED_FORM, l));
+    }
     let units = state.settings.unit_codes();
     let submission = match Submission::parse(&form.to_input(track), &units) {
         Ok(s) => s,
@@ -272,9 +291,11 @@ pub async fn submit_complaint(
             return Ok((csrf, render_with_status(&page, StatusCode::UNPROCESSABLE_ENTITY)).into_response());
         }
     };
-    let receipt =
-        intake::submit(&state, &submission, Channel::Online).await.map_err(|e| PageError(e.into(), l))?;
-    let chrome = Chrome::new(l, &state.settings.organisation, "/");
+    let receipt = intake::submit(&state, &submission, Channel::Online, Some(&form.submission_nonce))
+        .await
+        .map_err(|e| PageError(e.into(), l))?;
+    // No language switch on the receipt: leaving this page would lose the only view of the token.
+    let chrome = Chrome::new(l, &state.settings.organisation, "");
     let page = ReceiptPage {
         reference: receipt.reference.to_string(),
         token: receipt.token.display(),
@@ -414,9 +435,20 @@ fn case_page(
     }
 }
 
-fn no_store(mut response: Response) -> Response {
-    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
+/// Parses a posted token and finds its case; a malformed or unknown token is the caller's to show.
+async fn case_for_token(
+    state: &AppState,
+    l: Lang,
+    raw: &str,
+) -> Result<Result<(SubmissionToken, ReporterView), AppError>, PageError> {
+    let token = match SubmissionToken::parse(raw) {
+        Ok(t) => t,
+        Err(e) => return Ok(Err(AppError::Token(e))),
+    };
+    match intake::find(state, &token).await.map_err(|e| PageError(e.into(), l))? {
+        Some(view) => Ok(Ok((token, view))),
+        None => Ok(Err(AppError::UnknownToken)),
+    }
 }
 
 pub async fn follow_up(
@@ -428,15 +460,12 @@ pub async fn follow_up(
     let bytes = body_bytes(body).map_err(|e| PageError(e, l))?;
     let form: FollowUpForm = parse_form(&bytes).map_err(|e| PageError(e, l))?;
     verify_csrf(&csrf, &form.authenticity_token, l)?;
-    let token = match SubmissionToken::parse(&form.token) {
-        Ok(t) => t,
-        Err(e) => return token_problem(&state, l, csrf, AppError::Token(e)),
-    };
-    let Some(view) = intake::find(&state, &token).await.map_err(|e| PageError(e.into(), l))? else {
-        return token_problem(&state, l, csrf, AppError::UnknownToken);
+    let (token, view) = match case_for_token(&state, l, &form.token).await? {
+        Ok(found) => found,
+        Err(problem) => return token_problem(&state, l, csrf, problem),
     };
     let page = case_page(&state, l, authenticity(&csrf, l)?, &token, view, MessageBox::default());
-    Ok(no_store((csrf, render(&page)).into_response()))
+    Ok((csrf, render(&page)).into_response())
 }
 
 pub async fn add_message(
@@ -448,12 +477,9 @@ pub async fn add_message(
     let bytes = body_bytes(body).map_err(|e| PageError(e, l))?;
     let form: MessageForm = parse_form(&bytes).map_err(|e| PageError(e, l))?;
     verify_csrf(&csrf, &form.authenticity_token, l)?;
-    let token = match SubmissionToken::parse(&form.token) {
-        Ok(t) => t,
-        Err(e) => return token_problem(&state, l, csrf, AppError::Token(e)),
-    };
-    let Some(view) = intake::find(&state, &token).await.map_err(|e| PageError(e.into(), l))? else {
-        return token_problem(&state, l, csrf, AppError::UnknownToken);
+    let (token, view) = match case_for_token(&state, l, &form.token).await? {
+        Ok(found) => found,
+        Err(problem) => return token_problem(&state, l, csrf, problem),
     };
     let text = match submission::parse_message(&form.message) {
         Ok(t) => t,
@@ -467,9 +493,7 @@ pub async fn add_message(
                 view,
                 MessageBox { error: Some(message), draft: form.message, ..MessageBox::default() },
             );
-            return Ok(no_store(
-                (csrf, render_with_status(&page, StatusCode::UNPROCESSABLE_ENTITY)).into_response(),
-            ));
+            return Ok((csrf, render_with_status(&page, StatusCode::UNPROCESSABLE_ENTITY)).into_response());
         }
     };
     intake::add_message(&state, &token, &view, text).await.map_err(|e| PageError(e.into(), l))?;
@@ -486,7 +510,7 @@ pub async fn add_message(
         view,
         MessageBox { notice, ..MessageBox::default() },
     );
-    Ok(no_store((csrf, render(&page)).into_response()))
+    Ok((csrf, render(&page)).into_response())
 }
 
 #[derive(Deserialize)]
@@ -494,15 +518,21 @@ pub struct LangQuery {
     back: Option<String>,
 }
 
-/// Sets the language cookie and returns to a local page only (never an open redirect).
+/// Pages the language switch may return to; anything else goes to the start page (no open redirect).
+const LANGUAGE_RETURN_PAGES: &[&str] =
+    &["/", "/report/corruption", "/report/general", "/follow-up", "/privacy"];
+
+/// Sets the language for this browser session (no lasting trace on a shared device) and returns.
 pub async fn set_lang(Path(code): Path<String>, Query(q): Query<LangQuery>) -> Response {
     let lang = if code == "en" { "en" } else { "th" };
     let back = q
         .back
-        .filter(|b| b.starts_with('/') && !b.starts_with("//") && !b.contains('\\') && b.len() < 100)
-        .unwrap_or_else(|| "/".to_owned());
-    let cookie = format!("lang={lang}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly");
-    let mut response = Redirect::to(&back).into_response();
+        .as_deref()
+        .and_then(|b| LANGUAGE_RETURN_PAGES.iter().find(|p| **p == b))
+        .copied()
+        .unwrap_or("/");
+    let cookie = format!("lang={lang}; Path=/; SameSite=Lax; HttpOnly");
+    let mut response = Redirect::to(back).into_response();
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         response.headers_mut().insert(header::SET_COOKIE, v);
     }
