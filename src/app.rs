@@ -26,6 +26,8 @@ pub enum StartError {
     Keyring(#[from] KeyringError),
     #[error("configuration: {0}")]
     Config(#[from] crate::config::ConfigError),
+    #[error(transparent)]
+    Staff(#[from] crate::staff::StaffError),
     #[error("cannot listen on {addr}: {reason}")]
     Listen { addr: SocketAddr, reason: String },
 }
@@ -67,6 +69,7 @@ impl App {
         let state = AppState {
             token_hasher: TokenHasher::new(secrets.token_hash_key),
             audit_key: AuditKey::new(secrets.audit_key),
+            totp_key: Arc::new(crate::staff::accounts::totp_identity(&secrets.cookie_key)?),
             csrf: csrf_config(&secrets.cookie_key, settings.server.secure_cookies),
             limiters: Arc::new(Limiters::new(&settings.limits, clock.clone())),
             keyring: Arc::new(keyring),

@@ -45,10 +45,60 @@ pub enum Command {
         /// Where to write the escrow secret (an age identity file) for offline keeping
         #[arg(long)]
         escrow_identity_out: PathBuf,
+        /// Username of the first administrator, whose password and TOTP secret are printed once
+        #[arg(long, default_value = "admin")]
+        admin_username: String,
+    },
+    /// Manage staff accounts
+    Users {
+        #[command(flatten)]
+        location: Location,
+        #[command(subcommand)]
+        action: UsersAction,
     },
     /// Check the hash chain of the audit trail
     VerifyAudit {
         #[command(flatten)]
         location: Location,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum UsersAction {
+    /// Create an account; its generated password and TOTP secret are printed once
+    Add {
+        #[arg(long)]
+        username: String,
+        /// Full name as shown to colleagues
+        #[arg(long)]
+        name: String,
+        /// intake_officer, unit_officer, identity_custodian, administrator or auditor (repeatable)
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+        /// Units to grant (repeatable); needs --escrow-identity
+        #[arg(long = "unit")]
+        units: Vec<String>,
+        /// The offline escrow identity file, to open unit keys for granting
+        #[arg(long)]
+        escrow_identity: Option<PathBuf>,
+    },
+    /// Grant units to an account with the escrow identity
+    Grant {
+        #[arg(long)]
+        username: String,
+        #[arg(long = "unit", required = true)]
+        units: Vec<String>,
+        #[arg(long)]
+        escrow_identity: PathBuf,
+    },
+    /// Disable an account and end its sessions
+    Disable {
+        #[arg(long)]
+        username: String,
+    },
+    /// New password, personal key and TOTP secret; unit grants must then be renewed
+    Reset {
+        #[arg(long)]
+        username: String,
     },
 }

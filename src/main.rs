@@ -2,10 +2,14 @@
 use anyhow::Context;
 use clap::Parser;
 use rongrian::app::{App, shutdown_signal};
+use rongrian::cli::UsersAction;
 use rongrian::cli::{Cli, Command, Location};
 use rongrian::clock::Clock;
 use rongrian::config::Settings;
+use rongrian::crypto::keys::read_identity_file;
+use rongrian::domain::staff::{Role, Roles, Username};
 use rongrian::setup::{self, DataPaths};
+use rongrian::staff::accounts::{self as staff_accounts, AdminContext, Credentials};
 use rongrian::storage::{Store, audit};
 use secrecy::SecretString;
 
@@ -58,8 +62,10 @@ async fn main() -> anyhow::Result<()> {
             open_store(&settings).await?.migrate().await?;
             println!("migrations applied");
         }
-        Command::Init { location, escrow_identity_out } => {
+        Command::Init { location, escrow_identity_out, admin_username } => {
             apply_location(&mut settings, &location);
+            let admin =
+                Username::parse(&admin_username).context("the administrator's username is not valid")?;
             let store = open_store(&settings).await?;
             let paths = DataPaths::new(&settings.server.data_dir);
             let report = setup::initialise(&settings, &paths, &store, &escrow_identity_out, &clock).await?;
@@ -71,6 +77,27 @@ async fn main() -> anyhow::Result<()> {
                 report.escrow_identity_file.display()
             );
             println!("  unit keys:         {}", report.units.join(", "));
+            let secrets = setup::load_secrets(&paths)?;
+            let audit_key = audit::AuditKey::new(secrets.audit_key.clone());
+            let ctx = staff_context(&store, &settings, &clock, &secrets, &audit_key);
+            let roles = Roles::new([Role::Administrator]);
+            let credentials = staff_accounts::create(
+                &ctx,
+                &staff_accounts::NewStaff {
+                    username: &admin, display_name: "ผู้ดูแลระบบ", roles: &roles
+                },
+            )
+            .await?;
+            println!("\nFirst administrator (shown once; change the password at first sign-in):");
+            print_credentials(&credentials);
+        }
+        Command::Users { location, action } => {
+            apply_location(&mut settings, &location);
+            let store = open_store(&settings).await?;
+            let secrets = setup::load_secrets(&DataPaths::new(&settings.server.data_dir))?;
+            let audit_key = audit::AuditKey::new(secrets.audit_key.clone());
+            let ctx = staff_context(&store, &settings, &clock, &secrets, &audit_key);
+            users(&ctx, action).await?;
         }
         Command::VerifyAudit { location } => {
             apply_location(&mut settings, &location);
@@ -109,5 +136,93 @@ async fn first_start(
     println!("  escrow identity:  {}", report.escrow_identity_file.display());
     println!("  !! Move the escrow identity file offline (e.g. a USB key in the safe) and delete it here.");
     println!("  !! It is the only key that opens every case if all officers lose theirs.");
+    let secrets = setup::load_secrets(paths)?;
+    let audit_key = audit::AuditKey::new(secrets.audit_key.clone());
+    let ctx = staff_context(store, settings, clock, &secrets, &audit_key);
+    let roles = Roles::new([Role::Administrator]);
+    let admin = Username::parse("admin").context("username")?;
+    let credentials = staff_accounts::create(
+        &ctx,
+        &staff_accounts::NewStaff {
+            username: &admin, display_name: "ผู้ดูแลระบบ", roles: &roles
+        },
+    )
+    .await?;
+    println!("\nFirst administrator, shown once (sign in at /staff/login):");
+    print_credentials(&credentials);
+    Ok(())
+}
+
+fn staff_context<'a>(
+    store: &'a Store,
+    settings: &'a Settings,
+    clock: &'a Clock,
+    secrets: &'a setup::Secrets,
+    audit_key: &'a audit::AuditKey,
+) -> AdminContext<'a> {
+    AdminContext { store, settings, clock, cookie_key: &secrets.cookie_key, audit_key, actor: "cli" }
+}
+
+/// Prints what a new account needs once; it is not stored anywhere in the clear.
+fn print_credentials(c: &Credentials) {
+    println!("  username:     {}", c.username);
+    println!("  password:     {}", c.password.as_str());
+    println!("  TOTP secret:  {}", c.totp_secret_base32.as_str());
+    println!("  TOTP URI:     {}", c.totp_url.as_str());
+}
+
+async fn users(ctx: &AdminContext<'_>, action: UsersAction) -> anyhow::Result<()> {
+    let parse_user = |u: &str| Username::parse(u).context("usernames are 3-32 of a-z, 0-9, '.', '_', '-'");
+    match action {
+        UsersAction::Add { username, name, roles, units, escrow_identity } => {
+            let username = parse_user(&username)?;
+            let roles = roles
+                .iter()
+                .map(|r| Role::from_code(r).with_context(|| format!("unknown role `{r}`")))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let roles = Roles::new(roles);
+            if !units.is_empty() && escrow_identity.is_none() {
+                anyhow::bail!("granting units needs --escrow-identity");
+            }
+            let credentials = staff_accounts::create(
+                ctx,
+                &staff_accounts::NewStaff { username: &username, display_name: &name, roles: &roles },
+            )
+            .await?;
+            if let Some(path) = escrow_identity {
+                let escrow = read_identity_file(&path)?;
+                for unit in &units {
+                    staff_accounts::grant_with_escrow(ctx, &username, unit, &escrow).await?;
+                }
+            }
+            println!("created {} ({})", username.as_str(), roles.stored());
+            print_credentials(&credentials);
+        }
+        UsersAction::Grant { username, units, escrow_identity } => {
+            let username = parse_user(&username)?;
+            let escrow = read_identity_file(&escrow_identity)?;
+            for unit in &units {
+                staff_accounts::grant_with_escrow(ctx, &username, unit, &escrow).await?;
+            }
+            println!("granted {} to {}", units.join(", "), username.as_str());
+        }
+        UsersAction::Disable { username } => {
+            let username = parse_user(&username)?;
+            staff_accounts::disable(ctx, &username).await?;
+            println!("disabled {} and ended its sessions", username.as_str());
+        }
+        UsersAction::Reset { username } => {
+            let username = parse_user(&username)?;
+            let (credentials, revoked) = staff_accounts::reset(ctx, &username).await?;
+            println!("reset {}", username.as_str());
+            print_credentials(&credentials);
+            if !revoked.is_empty() {
+                println!(
+                    "These unit grants were revoked with the old key and must be renewed: {}",
+                    revoked.join(", ")
+                );
+            }
+        }
+    }
     Ok(())
 }

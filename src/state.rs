@@ -17,6 +17,8 @@ pub struct AppState {
     pub keyring: Arc<Keyring>,
     pub token_hasher: TokenHasher,
     pub audit_key: AuditKey,
+    /// Opens the sealed TOTP secrets (derived from a secret file, never stored).
+    pub totp_key: Arc<age::x25519::Identity>,
     pub routing: Arc<RoutingRules>,
     pub limiters: Arc<Limiters>,
     pub csrf: axum_csrf::CsrfConfig,

@@ -17,6 +17,7 @@ pub struct Settings {
     pub server: ServerSettings,
     pub log: LogSettings,
     pub limits: LimitSettings,
+    pub staff: StaffSettings,
     pub deadlines: DeadlineSettings,
     pub routing: RoutingSettings,
     pub units: Vec<UnitSettings>,
@@ -71,7 +72,27 @@ pub struct LimitSettings {
     pub lookup: QuotaSettings,
     pub follow_up: QuotaSettings,
     pub browse: QuotaSettings,
+    pub login: QuotaSettings,
     pub global: QuotaSettings,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaffSettings {
+    pub argon2_memory_kib: u32,
+    pub argon2_iterations: u32,
+    pub session_idle_minutes: u32,
+    pub session_absolute_hours: u32,
+    pub totp_issuer: String,
+}
+
+impl StaffSettings {
+    pub fn password_cost(&self) -> crate::crypto::password::PasswordCost {
+        crate::crypto::password::PasswordCost {
+            memory_kib: self.argon2_memory_kib,
+            iterations: self.argon2_iterations,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, Deserialize)]
@@ -154,11 +175,20 @@ impl Settings {
             ("lookup", self.limits.lookup),
             ("follow_up", self.limits.follow_up),
             ("browse", self.limits.browse),
+            ("login", self.limits.login),
             ("global", self.limits.global),
         ] {
             if q.burst == 0 || q.period_ms == 0 {
                 return Err(ConfigError::Rule(format!("limits.{name}: burst and period_ms must be above 0")));
             }
+        }
+        if self.staff.argon2_memory_kib < 1024 || self.staff.argon2_iterations == 0 {
+            return Err(ConfigError::Rule(
+                "staff: argon2_memory_kib >= 1024 and argon2_iterations >= 1".into(),
+            ));
+        }
+        if self.staff.session_idle_minutes == 0 || self.staff.session_absolute_hours == 0 {
+            return Err(ConfigError::Rule("staff: session lifetimes must be above 0".into()));
         }
         if self.server.max_body_bytes < 1024 {
             return Err(ConfigError::Rule("server.max_body_bytes must be at least 1024".into()));

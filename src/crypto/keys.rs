@@ -11,6 +11,23 @@ pub fn parse_recipient(s: &str) -> Result<x25519::Recipient, CryptoError> {
     x25519::Recipient::from_str(s.trim()).map_err(CryptoError::InvalidKey)
 }
 
+/// An age X25519 identity from 32 secret bytes (the bytes are a derived key, never stored).
+pub fn identity_from_secret(secret: &[u8; 32]) -> Result<x25519::Identity, CryptoError> {
+    use bech32::{Bech32, Hrp};
+    let hrp = Hrp::parse("age-secret-key-").map_err(|_| CryptoError::InvalidKey("hrp"))?;
+    let encoded = Zeroizing::new(
+        bech32::encode::<Bech32>(hrp, secret.as_ref())
+            .map_err(|_| CryptoError::InvalidKey("bech32"))?
+            .to_uppercase(),
+    );
+    parse_identity(&encoded)
+}
+
+/// An identity derived from a server secret for one purpose (e.g. sealing TOTP secrets).
+pub fn derived_identity(context: &str, secret: &[u8; 32]) -> Result<x25519::Identity, CryptoError> {
+    identity_from_secret(&Zeroizing::new(blake3::derive_key(context, secret)))
+}
+
 pub fn parse_identity(s: &str) -> Result<x25519::Identity, CryptoError> {
     x25519::Identity::from_str(s.trim()).map_err(CryptoError::InvalidKey)
 }

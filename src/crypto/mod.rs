@@ -1,6 +1,7 @@
 //! age sealing and the server-side secrets. The request path can only seal; opening needs an identity
 //! that the request path holds only for the reporter's own messages (derived from their token).
 pub mod keys;
+pub mod password;
 pub mod reporter_key;
 pub mod seal;
 pub mod token_hash;

@@ -5,7 +5,6 @@
 use super::CryptoError;
 use crate::domain::token::SubmissionToken;
 use age::x25519;
-use bech32::{Bech32, Hrp};
 use zeroize::Zeroizing;
 
 const CONTEXT: &str = "rongrian 2026-11 reporter message key v1";
@@ -14,13 +13,7 @@ pub fn derive(token: &SubmissionToken, server_key: &[u8; 32]) -> Result<x25519::
     let derivation_key = Zeroizing::new(blake3::derive_key(CONTEXT, server_key));
     let secret =
         Zeroizing::new(*blake3::keyed_hash(&derivation_key, token.canonical().as_bytes()).as_bytes());
-    let hrp = Hrp::parse("age-secret-key-").map_err(|_| CryptoError::InvalidKey("hrp"))?;
-    let encoded = Zeroizing::new(
-        bech32::encode::<Bech32>(hrp, secret.as_ref())
-            .map_err(|_| CryptoError::InvalidKey("bech32"))?
-            .to_uppercase(),
-    );
-    super::keys::parse_identity(&encoded)
+    super::keys::identity_from_secret(&secret)
 }
 
 #[cfg(test)]

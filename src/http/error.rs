@@ -32,6 +32,11 @@ pub enum AppError {
     /// The same form was posted twice (a reload of the receipt page).
     AlreadySubmitted,
     CaseClosed,
+    /// The action conflicts with the current state (a status changed meanwhile, say).
+    Conflict {
+        en: &'static str,
+        th: &'static str,
+    },
     Internal(String),
 }
 
@@ -51,7 +56,9 @@ impl AppError {
             AppError::BadRequest { .. } | AppError::Token(_) => StatusCode::BAD_REQUEST,
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::UnknownToken | AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::AlreadySubmitted | AppError::CaseClosed => StatusCode::CONFLICT,
+            AppError::AlreadySubmitted | AppError::CaseClosed | AppError::Conflict { .. } => {
+                StatusCode::CONFLICT
+            }
             AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -73,6 +80,7 @@ impl AppError {
             AppError::NotFound => "not_found",
             AppError::AlreadySubmitted => "already_submitted",
             AppError::CaseClosed => "case_closed",
+            AppError::Conflict { .. } => "conflict",
             AppError::Internal(_) => "internal_error",
         }
     }
@@ -99,6 +107,7 @@ impl AppError {
             AppError::NotFound => "There is no such page.".into(),
             AppError::AlreadySubmitted => "This form was already submitted, so it was not filed again. The follow-up code is shown only once, on the first submission; if you did not keep it, please file again or contact the office.".into(),
             AppError::CaseClosed => "This case is closed and no longer takes new information.".into(),
+            AppError::Conflict { en, .. } => (*en).to_owned(),
             AppError::Internal(_) => {
                 "Something went wrong on our side. Please try again later.".into()
             }
@@ -120,6 +129,7 @@ impl AppError {
             AppError::NotFound => "ไม่พบหน้าที่ท่านต้องการ".into(),
             AppError::AlreadySubmitted => "แบบฟอร์มนี้ส่งเรื่องไปแล้ว ระบบจึงไม่บันทึกซ้ำ รหัสติดตามเรื่องแสดงเพียงครั้งเดียวเมื่อส่งครั้งแรก หากท่านไม่ได้บันทึกรหัสไว้ โปรดยื่นเรื่องใหม่หรือติดต่อหน่วยงาน".into(),
             AppError::CaseClosed => "เรื่องนี้ดำเนินการเสร็จสิ้นแล้ว จึงไม่รับข้อมูลเพิ่มเติม".into(),
+            AppError::Conflict { th, .. } => (*th).to_owned(),
             AppError::Internal(_) => "ระบบขัดข้องชั่วคราว กรุณาลองใหม่ภายหลัง".into(),
         }
     }

@@ -8,6 +8,7 @@ pub mod lang;
 pub mod middleware;
 pub mod ops;
 pub mod pages;
+pub mod staff_session;
 
 use crate::state::AppState;
 use axum::Router;
@@ -37,6 +38,9 @@ pub fn router(state: AppState) -> Router {
         .route("/follow-up", post(pages::public::follow_up))
         .route("/api/v1/complaints/status", get(api::v1::status))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), rate_limit::lookup));
+    let login = Router::new()
+        .route("/staff/login", post(pages::staff::login))
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), rate_limit::login));
     let follow_up = Router::new()
         .route("/follow-up/message", post(pages::public::add_message))
         .route("/api/v1/complaints/messages", post(api::v1::add_message))
@@ -49,6 +53,12 @@ pub fn router(state: AppState) -> Router {
         .route("/lang/{code}", get(pages::public::set_lang))
         .route("/assets/{name}", get(assets::asset))
         .route("/api/v1/openapi.json", get(api::openapi::document))
+        .route("/staff", get(pages::staff::case_list))
+        .route("/staff/login", get(pages::staff::login_form))
+        .route("/staff/logout", post(pages::staff::logout))
+        .route("/staff/cases/{reference}", get(pages::staff::case_page))
+        .route("/staff/cases/{reference}/messages", post(pages::staff::send_message))
+        .route("/staff/cases/{reference}/status", post(pages::staff::change_status))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), rate_limit::browse));
 
     Router::new()
@@ -57,6 +67,7 @@ pub fn router(state: AppState) -> Router {
         .merge(submit)
         .merge(lookup)
         .merge(follow_up)
+        .merge(login)
         .merge(browse)
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(settings.server.max_body_bytes))

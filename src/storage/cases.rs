@@ -176,3 +176,212 @@ pub async fn use_form_nonce(
     .await?;
     Ok(row.is_some())
 }
+
+/// A case as officers see it: metadata and the sealed content (opened with the unit key).
+pub struct StaffCaseRow {
+    pub id: i64,
+    pub reference: String,
+    pub fiscal_year: i64,
+    pub received_on: String,
+    pub channel: String,
+    pub track: String,
+    pub category: String,
+    pub anonymous: bool,
+    pub status: String,
+    pub status_changed_on: String,
+    pub unit_code: String,
+    pub routing_rule: String,
+    pub acknowledge_due: String,
+    pub result_due: String,
+    pub reporter_recipient: String,
+    pub content: Vec<u8>,
+    pub outcome: Option<String>,
+    pub referred_to: Option<String>,
+    pub rejection_reason: Option<String>,
+}
+
+// Booleans are read through CAST: sqlx's Any driver cannot decode SQLite's BOOLEAN declared type.
+const STAFF_COLUMNS: &str = "id, reference, fiscal_year, received_on, channel, track, category, CAST(anonymous AS INTEGER), status, \
+     status_changed_on, unit_code, routing_rule, acknowledge_due, result_due, reporter_recipient, content, outcome, \
+     referred_to, rejection_reason";
+
+fn staff_case(r: &AnyRow) -> Result<StaffCaseRow, sqlx::Error> {
+    Ok(StaffCaseRow {
+        id: r.try_get(0)?,
+        reference: r.try_get(1)?,
+        fiscal_year: r.try_get(2)?,
+        received_on: r.try_get(3)?,
+        channel: r.try_get(4)?,
+        track: r.try_get(5)?,
+        category: r.try_get(6)?,
+        anonymous: r.try_get::<i64, _>(7)? != 0,
+        status: r.try_get(8)?,
+        status_changed_on: r.try_get(9)?,
+        unit_code: r.try_get(10)?,
+        routing_rule: r.try_get(11)?,
+        acknowledge_due: r.try_get(12)?,
+        result_due: r.try_get(13)?,
+        reporter_recipient: r.try_get(14)?,
+        content: r.try_get(15)?,
+        outcome: r.try_get(16)?,
+        referred_to: r.try_get(17)?,
+        rejection_reason: r.try_get(18)?,
+    })
+}
+
+pub async fn by_reference(
+    conn: &mut AnyConnection,
+    reference: &str,
+) -> Result<Option<StaffCaseRow>, StorageError> {
+    let sql = sqlx::AssertSqlSafe(format!("SELECT {STAFF_COLUMNS} FROM cases WHERE reference = $1"));
+    let row = sqlx::query(sql).bind(reference.to_owned()).fetch_optional(conn).await?;
+    Ok(row.as_ref().map(staff_case).transpose()?)
+}
+
+/// Filters of the officers' case list; `None` means any.
+#[derive(Default)]
+pub struct CaseFilter {
+    pub status: Option<String>,
+    pub track: Option<String>,
+    pub category: Option<String>,
+    pub fiscal_year: Option<i64>,
+    /// Only cases past a deadline they have not met, as of this date (YYYY-MM-DD).
+    pub overdue_on: Option<String>,
+}
+
+/// The cases of the given units, newest first. Only placeholders are formatted into the SQL.
+pub async fn list_for_units(
+    conn: &mut AnyConnection,
+    units: &[String],
+    filter: &CaseFilter,
+    limit: i64,
+) -> Result<Vec<StaffCaseRow>, StorageError> {
+    if units.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut n = 0;
+    let mut next = || {
+        n += 1;
+        format!("${n}")
+    };
+    let unit_params: Vec<String> = units.iter().map(|_| next()).collect();
+    let mut sql =
+        format!("SELECT {STAFF_COLUMNS} FROM cases WHERE unit_code IN ({})", unit_params.join(", "));
+    if filter.status.is_some() {
+        sql.push_str(&format!(" AND status = {}", next()));
+    }
+    if filter.track.is_some() {
+        sql.push_str(&format!(" AND track = {}", next()));
+    }
+    if filter.category.is_some() {
+        sql.push_str(&format!(" AND category = {}", next()));
+    }
+    if filter.fiscal_year.is_some() {
+        sql.push_str(&format!(" AND fiscal_year = {}", next()));
+    }
+    if filter.overdue_on.is_some() {
+        let (a, b) = (next(), next());
+        sql.push_str(&format!(
+            " AND ((status = 'new' AND acknowledge_due < {a}) \
+             OR (status IN ('acknowledged', 'in_progress') AND result_due < {b}))"
+        ));
+    }
+    sql.push_str(&format!(" ORDER BY id DESC LIMIT {}", next()));
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for u in units {
+        query = query.bind(u.clone());
+    }
+    for v in [&filter.status, &filter.track, &filter.category].into_iter().flatten() {
+        query = query.bind(v.clone());
+    }
+    if let Some(fy) = filter.fiscal_year {
+        query = query.bind(fy);
+    }
+    if let Some(day) = &filter.overdue_on {
+        query = query.bind(day.clone()).bind(day.clone());
+    }
+    let rows = query.bind(limit).fetch_all(conn).await?;
+    rows.iter().map(|r| Ok(staff_case(r)?)).collect()
+}
+
+pub struct Transition<'a> {
+    pub case_id: i64,
+    pub from: &'a str,
+    pub to: &'a str,
+    pub on: &'a str,
+    pub actor: &'a str,
+    pub outcome: Option<&'a str>,
+    pub referred_to: Option<&'a str>,
+    pub rejection_reason: Option<&'a str>,
+    pub detail_code: Option<&'a str>,
+    pub note: Option<&'a [u8]>,
+}
+
+/// Moves a case from one status to the next; `false` if someone else moved it first.
+pub async fn transition(conn: &mut AnyConnection, t: &Transition<'_>) -> Result<bool, StorageError> {
+    let done = sqlx::query(
+        "UPDATE cases SET status = $1, status_changed_on = $2, \
+         outcome = COALESCE($3, outcome), referred_to = COALESCE($4, referred_to), \
+         rejection_reason = COALESCE($5, rejection_reason), \
+         acknowledged_on = CASE WHEN $1 = 'acknowledged' THEN $2 ELSE acknowledged_on END, \
+         closed_on = CASE WHEN $1 IN ('concluded', 'not_accepted') THEN $2 ELSE closed_on END \
+         WHERE id = $6 AND status = $7",
+    )
+    .bind(t.to.to_owned())
+    .bind(t.on.to_owned())
+    .bind(t.outcome.map(str::to_owned))
+    .bind(t.referred_to.map(str::to_owned))
+    .bind(t.rejection_reason.map(str::to_owned))
+    .bind(t.case_id)
+    .bind(t.from.to_owned())
+    .execute(&mut *conn)
+    .await?;
+    if done.rows_affected() != 1 {
+        return Ok(false);
+    }
+    sqlx::query(
+        "INSERT INTO case_events (case_id, recorded_on, actor, from_status, to_status, detail_code, note) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(t.case_id)
+    .bind(t.on.to_owned())
+    .bind(t.actor.to_owned())
+    .bind(t.from.to_owned())
+    .bind(t.to.to_owned())
+    .bind(t.detail_code.map(str::to_owned))
+    .bind(t.note.map(<[u8]>::to_vec))
+    .execute(conn)
+    .await?;
+    Ok(true)
+}
+
+pub struct EventRow {
+    pub recorded_on: String,
+    pub actor: String,
+    pub from_status: String,
+    pub to_status: String,
+    pub detail_code: Option<String>,
+    pub note: Option<Vec<u8>>,
+}
+
+pub async fn events(conn: &mut AnyConnection, case_id: i64) -> Result<Vec<EventRow>, StorageError> {
+    let rows = sqlx::query(
+        "SELECT recorded_on, actor, from_status, to_status, detail_code, note FROM case_events \
+         WHERE case_id = $1 ORDER BY id",
+    )
+    .bind(case_id)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(EventRow {
+                recorded_on: r.try_get(0)?,
+                actor: r.try_get(1)?,
+                from_status: r.try_get(2)?,
+                to_status: r.try_get(3)?,
+                detail_code: r.try_get(4)?,
+                note: r.try_get(5)?,
+            })
+        })
+        .collect()
+}

@@ -99,6 +99,9 @@ pub async fn spawn(db: Db, tweak: impl FnOnce(&mut Settings)) -> Option<TestApp>
     let mut settings = Settings::defaults().expect("defaults");
     settings.server.listen = "127.0.0.1:0".parse().expect("addr");
     settings.server.data_dir = data_dir.clone();
+    // Cheap argon2 keeps logins fast in tests; production cost is in config/default.toml.
+    settings.staff.argon2_memory_kib = 1024;
+    settings.staff.argon2_iterations = 1;
     let mut pg_database = None;
     match db {
         Db::Sqlite => {}
@@ -333,4 +336,148 @@ macro_rules! on_both_databases {
             )+
         }
     };
+}
+
+/// A staff account made for a test, with what its holder knows.
+pub struct Officer {
+    pub username: String,
+    pub password: String,
+    pub totp_secret: String,
+}
+
+impl TestApp {
+    /// Creates an account with the library (as `rongrian users add` does) and grants units with the
+    /// escrow identity.
+    pub async fn create_officer(
+        &self,
+        username: &str,
+        roles: &[rongrian::domain::staff::Role],
+        units: &[&str],
+    ) -> Officer {
+        use rongrian::domain::staff::{Roles, Username};
+        use rongrian::staff::accounts::{self, AdminContext, NewStaff};
+        let secrets = setup::load_secrets(&DataPaths::new(&self.data_dir)).expect("secrets");
+        let ctx = AdminContext {
+            store: &self.state.store,
+            settings: &self.state.settings,
+            clock: &self.clock,
+            cookie_key: &secrets.cookie_key,
+            audit_key: &self.state.audit_key,
+            actor: "test",
+        };
+        let username = Username::parse(username).expect("username");
+        let roles = Roles::new(roles.iter().copied());
+        let c = accounts::create(
+            &ctx,
+            &NewStaff {
+                username: &username, display_name: "เจ้าหน้าที่ทดสอบ", roles: &roles
+            },
+        )
+        .await
+        .expect("create account");
+        let escrow = self.escrow_identity();
+        for unit in units {
+            accounts::grant_with_escrow(&ctx, &username, unit, &escrow).await.expect("grant");
+        }
+        Officer {
+            username: c.username,
+            password: c.password.to_string(),
+            totp_secret: c.totp_secret_base32.to_string(),
+        }
+    }
+
+    /// The officer's current TOTP code by the app's clock.
+    pub fn totp_code(&self, officer: &Officer) -> String {
+        let secret = totp_rs::Secret::try_from_base32(&officer.totp_secret).expect("base32");
+        let t = totp_rs::Builder::new()
+            .with_secret(secret)
+            .with_account_name(officer.username.as_str())
+            .with_issuer(Some("Rongrian"))
+            .build()
+            .expect("totp");
+        let now = u64::try_from(self.clock.now_utc().unix_timestamp()).expect("time");
+        t.generate(now).to_string()
+    }
+
+    /// Posts the login form; returns the response (303 with a session cookie on success).
+    pub async fn try_login(
+        &self,
+        client: &reqwest::Client,
+        username: &str,
+        password: &str,
+        code: &str,
+    ) -> reqwest::Response {
+        let session = self.form_session(client, "/staff/login").await;
+        self.post_form(
+            client,
+            "/staff/login",
+            &session,
+            &[("username", username), ("password", password), ("code", code)],
+        )
+        .await
+    }
+
+    /// Signs in and returns a Cookie header value carrying the session and a CSRF cookie, plus the
+    /// CSRF token for forms.
+    pub async fn login(&self, client: &reqwest::Client, officer: &Officer) -> StaffSession {
+        let session = self.form_session(client, "/staff/login").await;
+        let code = self.totp_code(officer);
+        let r = self
+            .post_form(
+                client,
+                "/staff/login",
+                &session,
+                &[("username", &officer.username), ("password", &officer.password), ("code", &code)],
+            )
+            .await;
+        assert_eq!(r.status(), 303, "login of {}", officer.username);
+        let cookie = session_cookie(&r).expect("session cookie");
+        StaffSession { cookie: format!("{cookie}; {}", session.cookie), csrf: session.token }
+    }
+}
+
+pub struct StaffSession {
+    pub cookie: String,
+    pub csrf: String,
+}
+
+pub fn session_cookie(response: &reqwest::Response) -> Option<String> {
+    response
+        .headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.contains("rongrian_session=") && !v.contains("Max-Age=0"))
+        .and_then(|v| v.split(';').next())
+        .map(str::to_owned)
+}
+
+impl TestApp {
+    pub async fn staff_get(
+        &self,
+        client: &reqwest::Client,
+        s: &StaffSession,
+        path: &str,
+    ) -> reqwest::Response {
+        client.get(self.url(path)).header(reqwest::header::COOKIE, &s.cookie).send().await.expect("get")
+    }
+
+    pub async fn staff_post(
+        &self,
+        client: &reqwest::Client,
+        s: &StaffSession,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let mut all: Vec<(&str, &str)> = vec![("authenticity_token", s.csrf.as_str())];
+        all.extend_from_slice(fields);
+        client
+            .post(self.url(path))
+            .header(reqwest::header::COOKIE, &s.cookie)
+            .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(serde_urlencoded::to_string(&all).expect("encode"))
+            .send()
+            .await
+            .expect("post")
+    }
 }

@@ -10,6 +10,7 @@ mod headers;
 mod limits;
 mod ops;
 mod privacy;
+mod staff;
 mod submit;
 mod tokens;
 mod validation;

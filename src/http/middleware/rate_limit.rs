@@ -30,6 +30,7 @@ pub enum Group {
     Lookup,
     FollowUp,
     Browse,
+    Login,
 }
 
 pub struct Limiters {
@@ -37,6 +38,7 @@ pub struct Limiters {
     lookup: Keyed,
     follow_up: Keyed,
     browse: Keyed,
+    login: Keyed,
     global: Global,
     clock: Clock,
 }
@@ -69,6 +71,7 @@ impl Limiters {
             lookup: keyed(settings.lookup),
             follow_up: keyed(settings.follow_up),
             browse: keyed(settings.browse),
+            login: keyed(settings.login),
             global: RateLimiter::direct_with_clock(quota(settings.global), clock.clone()),
             clock,
         }
@@ -82,6 +85,7 @@ impl Limiters {
             Group::Lookup => &self.lookup,
             Group::FollowUp => &self.follow_up,
             Group::Browse => &self.browse,
+            Group::Login => &self.login,
         };
         limiter.check_key(&rate_key(ip)).map_err(|n| wait(n.wait_time_from(now)))?;
         self.global.check().map_err(|n| wait(n.wait_time_from(now)))
@@ -93,6 +97,7 @@ impl Limiters {
         self.lookup.retain_recent();
         self.follow_up.retain_recent();
         self.browse.retain_recent();
+        self.login.retain_recent();
     }
 }
 
@@ -117,6 +122,12 @@ async fn limit(state: &AppState, group: Group, request: Request, next: Next) -> 
         Ok(()) => next.run(request).await,
         Err(retry) => refuse(&request, retry),
     }
+}
+
+/// Login attempts per address: guessing from one address slows down, while an officer signing in
+/// from another address is not affected (there is no account lockout an attacker could trigger).
+pub async fn login(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    limit(&state, Group::Login, request, next).await
 }
 
 pub async fn browse(State(state): State<AppState>, request: Request, next: Next) -> Response {

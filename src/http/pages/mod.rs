@@ -1,3 +1,4 @@
 //! Server-rendered pages (askama), Thai first.
 pub mod public;
 pub mod render;
+pub mod staff;

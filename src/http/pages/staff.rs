@@ -1,0 +1,586 @@
+//! The officers' pages: login, the case list of their units, the case page with replies and triage.
+use super::render::{Chrome, render, render_with_status};
+use crate::domain::complaint::{Category, Status, Track};
+use crate::domain::submission;
+use crate::domain::text::BoundedText;
+use crate::domain::triage::{Action, Agency, Outcome, RejectionReason};
+use crate::http::error::{AppError, PageError};
+use crate::http::form::{body_bytes, parse_form};
+use crate::http::lang::Lang;
+use crate::http::staff_session::{Staff, cookie_name};
+use crate::staff::{auth, cases as work};
+use crate::state::AppState;
+use crate::storage::cases::CaseFilter;
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_csrf::CsrfToken;
+use serde::Deserialize;
+use time::Date;
+use zeroize::Zeroizing;
+
+fn token_of(csrf: &CsrfToken, l: Lang) -> Result<String, PageError> {
+    csrf.authenticity_token().map_err(|_| PageError(AppError::Internal("csrf token".into()), l))
+}
+
+fn internal(l: Lang) -> impl Fn(crate::staff::StaffError) -> PageError {
+    move |e| PageError(AppError::Internal(e.to_string()), l)
+}
+
+#[derive(Template)]
+#[template(path = "staff/login.html")]
+pub struct LoginPage {
+    pub chrome: Chrome,
+    pub csrf: String,
+    pub error: Option<&'static str>,
+    pub username: String,
+}
+
+pub async fn login_form(
+    State(state): State<AppState>,
+    l: Lang,
+    csrf: CsrfToken,
+) -> Result<Response, PageError> {
+    let page = LoginPage {
+        chrome: Chrome::new(l, &state.settings.organisation, "/staff/login"),
+        csrf: token_of(&csrf, l)?,
+        error: None,
+        username: String::new(),
+    };
+    Ok((csrf, render(&page)).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginForm {
+    #[serde(default)]
+    authenticity_token: String,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: Zeroizing<String>,
+    #[serde(default)]
+    code: String,
+}
+
+fn session_cookie(state: &AppState, value: Option<&str>) -> Option<HeaderValue> {
+    let name = cookie_name(state.settings.server.secure_cookies);
+    let secure = if state.settings.server.secure_cookies { "; Secure" } else { "" };
+    let cookie = match value {
+        // A session cookie (no Max-Age): it also ends when the browser closes.
+        Some(v) => format!("{name}={v}; Path=/; HttpOnly; SameSite=Strict{secure}"),
+        None => format!("{name}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure}"),
+    };
+    HeaderValue::from_str(&cookie).ok()
+}
+
+pub async fn login(
+    State(state): State<AppState>,
+    l: Lang,
+    csrf: CsrfToken,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, PageError> {
+    let bytes = body_bytes(body).map_err(|e| PageError(e, l))?;
+    let form: LoginForm = parse_form(&bytes).map_err(|e| PageError(e, l))?;
+    csrf.verify(&form.authenticity_token).map_err(|_| PageError(AppError::Csrf, l))?;
+    match auth::login(&state, &form.username, form.password, &form.code).await {
+        Ok((cookie, _user)) => {
+            let mut response = Redirect::to("/staff").into_response();
+            if let Some(v) = session_cookie(&state, Some(&cookie.value())) {
+                response.headers_mut().insert(header::SET_COOKIE, v);
+            }
+            Ok(response)
+        }
+        Err(auth::LoginFailure::Invalid | auth::LoginFailure::Replayed) => {
+            let page = LoginPage {
+                chrome: Chrome::new(l, &state.settings.organisation, "/staff/login"),
+                csrf: token_of(&csrf, l)?,
+                error: Some(l.t(
+                    "ชื่อผู้ใช้ รหัสผ่าน หรือรหัสยืนยันตัวตน (OTP) ไม่ถูกต้อง",
+                    "The username, password or one-time code is not correct.",
+                )),
+                username: form.username.chars().take(64).collect(),
+            };
+            Ok((csrf, render_with_status(&page, StatusCode::UNAUTHORIZED)).into_response())
+        }
+        Err(auth::LoginFailure::Failed(e)) => Err(PageError(AppError::Internal(e.to_string()), l)),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlainForm {
+    #[serde(default)]
+    authenticity_token: String,
+}
+
+/// Ends the session and tells the browser to forget everything of this site.
+pub async fn logout(
+    State(state): State<AppState>,
+    l: Lang,
+    csrf: CsrfToken,
+    Staff(user): Staff,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, PageError> {
+    let bytes = body_bytes(body).map_err(|e| PageError(e, l))?;
+    let form: PlainForm = parse_form(&bytes).map_err(|e| PageError(e, l))?;
+    csrf.verify(&form.authenticity_token).map_err(|_| PageError(AppError::Csrf, l))?;
+    auth::logout(&state, &user).await.map_err(internal(l))?;
+    let mut response = Redirect::to("/staff/login").into_response();
+    let headers = response.headers_mut();
+    headers.insert("clear-site-data", HeaderValue::from_static("\"cache\", \"cookies\", \"storage\""));
+    if let Some(v) = session_cookie(&state, None) {
+        headers.insert(header::SET_COOKIE, v);
+    }
+    Ok(response)
+}
+
+pub struct Row {
+    pub reference: String,
+    pub received_on: String,
+    pub track: &'static str,
+    pub category: &'static str,
+    pub status: &'static str,
+    pub due: String,
+    pub overdue: bool,
+    pub unit: String,
+}
+
+pub struct Choice {
+    pub code: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+#[derive(Template)]
+#[template(path = "staff/cases.html")]
+pub struct CasesPage {
+    pub chrome: Chrome,
+    pub csrf: String,
+    pub display_name: String,
+    pub roles: Vec<&'static str>,
+    pub units: Vec<String>,
+    pub rows: Vec<Row>,
+    pub statuses: Vec<Choice>,
+    pub tracks: Vec<Choice>,
+    pub categories: Vec<Choice>,
+    pub fiscal_year: String,
+    pub overdue_only: bool,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    track: String,
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    fiscal_year: String,
+    #[serde(default)]
+    overdue: String,
+}
+
+const BAD_FILTER: AppError = AppError::BadRequest {
+    code: "invalid_filter",
+    en: "A filter value is not valid.",
+    th: "ค่าที่ใช้กรองรายการไม่ถูกต้อง",
+};
+
+fn parse_filter(q: &ListQuery, today: Date) -> Result<CaseFilter, AppError> {
+    let pick = |v: &str, valid: bool| -> Result<Option<String>, AppError> {
+        match (v.is_empty(), valid) {
+            (true, _) => Ok(None),
+            (false, true) => Ok(Some(v.to_owned())),
+            (false, false) => Err(BAD_FILTER),
+        }
+    };
+    Ok(CaseFilter {
+        status: pick(&q.status, Status::from_code(&q.status).is_some())?,
+        track: pick(&q.track, Track::from_code(&q.track).is_some())?,
+        category: pick(&q.category, Category::from_code(&q.category).is_some())?,
+        fiscal_year: match q.fiscal_year.trim() {
+            "" => None,
+            fy => Some(
+                crate::domain::fiscal_year::FiscalYear::from_be(fy.parse().map_err(|_| BAD_FILTER)?)
+                    .map_err(|_| BAD_FILTER)?
+                    .be_year()
+                    .into(),
+            ),
+        },
+        overdue_on: (q.overdue == "1").then(|| today.to_string()),
+    })
+}
+
+fn parse_date(s: &str) -> Option<Date> {
+    Date::parse(s, &time::format_description::well_known::Iso8601::DATE).ok()
+}
+
+/// The deadline that matters now, and whether it has passed.
+fn current_deadline(
+    status: Status,
+    acknowledge_due: &str,
+    result_due: &str,
+    today: Date,
+) -> (Option<Date>, bool) {
+    let due = match status {
+        Status::New => parse_date(acknowledge_due),
+        Status::Acknowledged | Status::InProgress => parse_date(result_due),
+        Status::Concluded | Status::NotAccepted => None,
+    };
+    (due, due.is_some_and(|d| d < today))
+}
+
+pub async fn case_list(
+    State(state): State<AppState>,
+    l: Lang,
+    csrf: CsrfToken,
+    Staff(user): Staff,
+    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, PageError> {
+    let Query(q) = query.map_err(|_| PageError(BAD_FILTER, l))?;
+    let today = state.clock.today();
+    let filter = parse_filter(&q, today).map_err(|e| PageError(e, l))?;
+    let found = work::list(&state, &user, &filter).await.map_err(internal(l))?;
+    let units = work::open_units(&state, &user).await.map_err(internal(l))?;
+    let chrome = Chrome::new(l, &state.settings.organisation, "/staff");
+    let unit_name = |code: &str| {
+        state
+            .settings
+            .unit(code)
+            .map(|u| l.t(&u.name_th, &u.name_en).to_owned())
+            .unwrap_or_else(|| code.to_owned())
+    };
+    let mut rows = Vec::new();
+    for c in found {
+        let status = Status::from_code(&c.status).unwrap_or(Status::New);
+        let (due, overdue) = current_deadline(status, &c.acknowledge_due, &c.result_due, today);
+        rows.push(Row {
+            received_on: parse_date(&c.received_on).map(|d| chrome.date(&d)).unwrap_or_default(),
+            track: Track::from_code(&c.track).map(|t| l.t(t.label_th(), t.label_en())).unwrap_or(""),
+            category: Category::from_code(&c.category).map(|t| l.t(t.label_th(), t.label_en())).unwrap_or(""),
+            status: l.t(status.label_th(), status.label_en()),
+            due: due.map(|d| chrome.date(&d)).unwrap_or_else(|| "—".into()),
+            overdue,
+            unit: unit_name(&c.unit_code),
+            reference: c.reference,
+        });
+    }
+    let choices = |all: Vec<(&'static str, &'static str, &'static str)>, current: &str| {
+        all.into_iter()
+            .map(|(code, th, en)| Choice {
+                code: code.into(),
+                label: l.t(th, en).into(),
+                selected: code == current,
+            })
+            .collect::<Vec<_>>()
+    };
+    let page = CasesPage {
+        csrf: token_of(&csrf, l)?,
+        display_name: user.display_name.clone(),
+        roles: user.roles.iter().map(|r| l.t(r.label_th(), r.label_en())).collect(),
+        units: units.iter().map(|(u, _)| unit_name(u)).collect(),
+        rows,
+        statuses: choices(
+            Status::ALL.iter().map(|s| (s.code(), s.label_th(), s.label_en())).collect(),
+            &q.status,
+        ),
+        tracks: choices(
+            Track::ALL.iter().map(|s| (s.code(), s.label_th(), s.label_en())).collect(),
+            &q.track,
+        ),
+        categories: choices(
+            Category::ALL.iter().map(|s| (s.code(), s.label_th(), s.label_en())).collect(),
+            &q.category,
+        ),
+        fiscal_year: q.fiscal_year.chars().filter(char::is_ascii_digit).take(4).collect(),
+        overdue_only: q.overdue == "1",
+        chrome,
+    };
+    Ok((csrf, render(&page)).into_response())
+}
+
+pub struct MessageLine {
+    pub from_reporter: bool,
+    pub sent_on: String,
+    pub text: String,
+}
+
+pub struct EventLine {
+    pub recorded_on: String,
+    pub actor: String,
+    pub change: String,
+    pub detail: String,
+    pub note: String,
+}
+
+pub struct Person {
+    pub name: String,
+    pub position: String,
+    pub unit: String,
+}
+
+#[derive(Template)]
+#[template(path = "staff/case.html")]
+pub struct CasePage {
+    pub chrome: Chrome,
+    pub csrf: String,
+    pub reference: String,
+    pub status: &'static str,
+    pub track: &'static str,
+    pub category: &'static str,
+    pub channel: &'static str,
+    pub anonymous: bool,
+    pub unit: String,
+    pub routing_rule: String,
+    pub received_on: String,
+    pub acknowledge_due: String,
+    pub result_due: String,
+    pub overdue: bool,
+    pub subject: String,
+    pub description: String,
+    pub event_time: String,
+    pub event_place: String,
+    pub persons: Vec<Person>,
+    pub relationship: &'static str,
+    pub concerns_unit: String,
+    pub messages: Vec<MessageLine>,
+    pub events: Vec<EventLine>,
+    pub can_acknowledge: bool,
+    pub can_start: bool,
+    pub can_close: bool,
+    pub can_not_accept: bool,
+    pub open: bool,
+    pub outcomes: Vec<Choice>,
+    pub agencies: Vec<Choice>,
+    pub reasons: Vec<Choice>,
+    pub notice: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct CaseQuery {
+    #[serde(default)]
+    done: String,
+}
+
+fn text(t: &Option<BoundedText>) -> String {
+    t.as_ref().map(|t| t.as_str().to_owned()).unwrap_or_default()
+}
+
+pub async fn case_page(
+    State(state): State<AppState>,
+    l: Lang,
+    csrf: CsrfToken,
+    Staff(user): Staff,
+    Path(reference): Path<String>,
+    Query(q): Query<CaseQuery>,
+) -> Result<Response, PageError> {
+    let Some(case) = work::open(&state, &user, &reference).await.map_err(internal(l))? else {
+        return Err(PageError(AppError::NotFound, l));
+    };
+    let chrome = Chrome::new(l, &state.settings.organisation, "/staff");
+    let today = state.clock.today();
+    let (_, overdue) = current_deadline(case.status, &case.row.acknowledge_due, &case.row.result_due, today);
+    let date = |s: &str| parse_date(s).map(|d| chrome.date(&d)).unwrap_or_default();
+    let status_label = |code: &str| {
+        Status::from_code(code)
+            .map(|s| l.t(s.label_th(), s.label_en()).to_owned())
+            .unwrap_or_else(|| code.to_owned())
+    };
+    let unit_name = |code: &str| {
+        state
+            .settings
+            .unit(code)
+            .map(|u| l.t(&u.name_th, &u.name_en).to_owned())
+            .unwrap_or_else(|| code.to_owned())
+    };
+    let detail_label = |code: &str| {
+        Outcome::from_code(code)
+            .map(|o| l.t(o.label_th(), o.label_en()))
+            .or_else(|| RejectionReason::from_code(code).map(|r| l.t(r.label_th(), r.label_en())))
+            .unwrap_or(code)
+            .to_owned()
+    };
+    let choices = |all: Vec<(&'static str, &'static str, &'static str)>| {
+        all.into_iter()
+            .map(|(code, th, en)| Choice { code: code.into(), label: l.t(th, en).into(), selected: false })
+            .collect::<Vec<_>>()
+    };
+    let c = &case.content;
+    let notice = match q.done.as_str() {
+        "message" => Some(l.t("ส่งข้อความถึงผู้ร้องเรียนแล้ว", "Your message to the reporter was sent.").to_owned()),
+        "status" => Some(l.t("บันทึกสถานะเรื่องแล้ว", "The status was recorded.").to_owned()),
+        _ => None,
+    };
+    let page = CasePage {
+        csrf: token_of(&csrf, l)?,
+        reference: case.row.reference.clone(),
+        status: l.t(case.status.label_th(), case.status.label_en()),
+        track: l.t(case.track.label_th(), case.track.label_en()),
+        category: l.t(case.category.label_th(), case.category.label_en()),
+        channel: l.t(case.channel.label_th(), case.channel.label_en()),
+        anonymous: case.row.anonymous,
+        unit: unit_name(&case.row.unit_code),
+        routing_rule: case.row.routing_rule.clone(),
+        received_on: date(&case.row.received_on),
+        acknowledge_due: date(&case.row.acknowledge_due),
+        result_due: date(&case.row.result_due),
+        overdue,
+        subject: c.subject.as_str().to_owned(),
+        description: c.description.as_str().to_owned(),
+        event_time: text(&c.event_time),
+        event_place: text(&c.event_place),
+        persons: c
+            .persons
+            .iter()
+            .map(|p| Person { name: text(&p.name), position: text(&p.position), unit: text(&p.unit) })
+            .collect(),
+        relationship: l.t(c.relationship.label_th(), c.relationship.label_en()),
+        concerns_unit: c.concerns_unit.as_deref().map(unit_name).unwrap_or_default(),
+        messages: case
+            .messages
+            .iter()
+            .map(|m| MessageLine {
+                from_reporter: m.from_reporter,
+                sent_on: date(&m.sent_on),
+                text: m.text.as_str().to_owned(),
+            })
+            .collect(),
+        events: case
+            .events
+            .iter()
+            .map(|e| EventLine {
+                recorded_on: date(&e.recorded_on),
+                actor: e.actor.clone(),
+                change: format!("{} → {}", status_label(&e.from_status), status_label(&e.to_status)),
+                detail: e.detail_code.as_deref().map(detail_label).unwrap_or_default(),
+                note: text(&e.note),
+            })
+            .collect(),
+        can_acknowledge: case.status == Status::New,
+        can_start: case.status == Status::Acknowledged,
+        can_close: matches!(case.status, Status::Acknowledged | Status::InProgress),
+        can_not_accept: matches!(case.status, Status::New | Status::Acknowledged | Status::InProgress),
+        open: !matches!(case.status, Status::Concluded | Status::NotAccepted),
+        outcomes: choices(Outcome::ALL.iter().map(|o| (o.code(), o.label_th(), o.label_en())).collect()),
+        agencies: choices(Agency::ALL.iter().map(|o| (o.code(), o.label_th(), o.label_en())).collect()),
+        reasons: choices(
+            RejectionReason::ALL.iter().map(|o| (o.code(), o.label_th(), o.label_en())).collect(),
+        ),
+        notice,
+        chrome,
+    };
+    Ok((csrf, render(&page)).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaffMessageForm {
+    #[serde(default)]
+    authenticity_token: String,
+    #[serde(default)]
+    message: String,
+}
+
+fn after(reference: &str, done: &str) -> Response {
+    Redirect::to(&format!("/staff/cases/{reference}?done={done}")).into_response()
+}
+
+fn refused(l: Lang, e: crate::domain::triage::TriageError) -> PageError {
+    let en = match e {
+        crate::domain::triage::TriageError::AgencyMissing => "Name the agency the case was referred to.",
+        crate::domain::triage::TriageError::NotAllowed { .. } => {
+            "The case's status does not allow this (it may have changed)."
+        }
+    };
+    PageError(AppError::Conflict { en, th: e.message_th() }, l)
+}
+
+pub async fn send_message(
+    State(state): State<AppState>,
+    l: Lang,
+    csrf: CsrfToken,
+    Staff(user): Staff,
+    Path(reference): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, PageError> {
+    let bytes = body_bytes(body).map_err(|e| PageError(e, l))?;
+    let form: StaffMessageForm = parse_form(&bytes).map_err(|e| PageError(e, l))?;
+    csrf.verify(&form.authenticity_token).map_err(|_| PageError(AppError::Csrf, l))?;
+    let text = submission::parse_message(&form.message).map_err(|problem| {
+        PageError(AppError::Validation(vec![submission::FieldError { field: "message", problem }]), l)
+    })?;
+    match work::send_message(&state, &user, &reference, text).await.map_err(internal(l))? {
+        work::Done::Ok => Ok(after(&reference, "message")),
+        work::Done::NotFound => Err(PageError(AppError::NotFound, l)),
+        work::Done::Refused(e) => Err(refused(l, e)),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatusForm {
+    #[serde(default)]
+    authenticity_token: String,
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    outcome: String,
+    #[serde(default)]
+    agency: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    note: String,
+}
+
+const BAD_ACTION: AppError = AppError::BadRequest {
+    code: "invalid_action",
+    en: "Choose an action, and the outcome or reason it needs.",
+    th: "กรุณาเลือกการดำเนินการ พร้อมผลหรือเหตุผลที่ต้องระบุ",
+};
+
+fn parse_action(f: &StatusForm) -> Result<Action, AppError> {
+    Ok(match f.action.as_str() {
+        "acknowledge" => Action::Acknowledge,
+        "start" => Action::Start,
+        "conclude" => Action::Conclude {
+            outcome: Outcome::from_code(&f.outcome).ok_or(BAD_ACTION)?,
+            agency: match f.agency.as_str() {
+                "" => None,
+                a => Some(Agency::from_code(a).ok_or(BAD_ACTION)?),
+            },
+        },
+        "not_accept" => {
+            Action::NotAccept { reason: RejectionReason::from_code(&f.reason).ok_or(BAD_ACTION)? }
+        }
+        _ => return Err(BAD_ACTION),
+    })
+}
+
+pub async fn change_status(
+    State(state): State<AppState>,
+    l: Lang,
+    csrf: CsrfToken,
+    Staff(user): Staff,
+    Path(reference): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, PageError> {
+    let bytes = body_bytes(body).map_err(|e| PageError(e, l))?;
+    let form: StatusForm = parse_form(&bytes).map_err(|e| PageError(e, l))?;
+    csrf.verify(&form.authenticity_token).map_err(|_| PageError(AppError::Csrf, l))?;
+    let action = parse_action(&form).map_err(|e| PageError(e, l))?;
+    let note = BoundedText::parse_optional(&form.note, submission::MAX_MESSAGE)
+        .map_err(|_| PageError(BAD_ACTION, l))?;
+    match work::transition(&state, &user, &reference, action, note).await.map_err(internal(l))? {
+        work::Done::Ok => Ok(after(&reference, "status")),
+        work::Done::NotFound => Err(PageError(AppError::NotFound, l)),
+        work::Done::Refused(e) => Err(refused(l, e)),
+    }
+}

@@ -1,0 +1,286 @@
+//! Provisioning staff accounts: a personal age key wrapped under the password, a TOTP secret sealed
+//! to a server key, and unit memberships that wrap each unit's secret to the member's personal key.
+use super::StaffError;
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::crypto::keys::{self, unwrap_identity, wrap_identity};
+use crate::crypto::password;
+use crate::domain::staff::{Roles, Username};
+use crate::storage::audit::{self, AuditEntry, AuditKey};
+use crate::storage::{StorageError, Store, accounts, units};
+use age::x25519;
+use secrecy::ExposeSecret;
+use zeroize::Zeroizing;
+
+/// What a new or reset account is told once: never stored in the clear, never logged.
+pub struct Credentials {
+    pub username: String,
+    pub password: Zeroizing<String>,
+    pub totp_secret_base32: Zeroizing<String>,
+    pub totp_url: Zeroizing<String>,
+}
+
+/// The server-side key that seals TOTP secrets, derived from a secret file outside the database.
+pub fn totp_identity(cookie_key: &[u8; 32]) -> Result<x25519::Identity, StaffError> {
+    Ok(keys::derived_identity("rongrian totp secret v1", cookie_key)?)
+}
+
+pub fn totp(secret: &[u8], username: &str, issuer: &str) -> Result<totp_rs::Totp, StaffError> {
+    totp_rs::Builder::new()
+        .with_secret(totp_rs::Secret::new(secret.to_vec().into_boxed_slice()))
+        .with_account_name(username)
+        .with_issuer(Some(issuer))
+        .build()
+        .map_err(|e| StaffError::Invalid(format!("TOTP: {e}")))
+}
+
+/// A generated password: 25 random Crockford symbols (125 bits), grouped for typing.
+fn generated_password() -> Zeroizing<String> {
+    const ALPHABET: &[u8] = b"0123456789abcdefghjkmnpqrstvwxyz";
+    let mut bytes = Zeroizing::new([0u8; 25]);
+    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, bytes.as_mut());
+    let mut out = Zeroizing::new(String::with_capacity(30));
+    for (i, b) in bytes.iter().enumerate() {
+        if i > 0 && i % 5 == 0 {
+            out.push('-');
+        }
+        out.push(char::from(ALPHABET[usize::from(b & 31)]));
+    }
+    out
+}
+
+struct KeyMaterial {
+    password_hash: String,
+    key_salt: [u8; 16],
+    wrapped_personal_key: Vec<u8>,
+    personal_recipient: String,
+}
+
+/// Hashes the password and wraps a new (or given) personal identity under it.
+fn key_material(
+    password_text: &str,
+    personal: &x25519::Identity,
+    settings: &Settings,
+) -> Result<KeyMaterial, StaffError> {
+    let cost = settings.staff.password_cost();
+    let key_salt = password::new_salt();
+    let wrapping = password::wrapping_identity(password_text, &key_salt, cost)?;
+    Ok(KeyMaterial {
+        password_hash: password::hash(password_text, cost)?,
+        key_salt,
+        wrapped_personal_key: wrap_identity(personal, &[&wrapping.to_public()])?,
+        personal_recipient: personal.to_public().to_string(),
+    })
+}
+
+/// A new TOTP secret: sealed for storage, and as the holder sees it once (base32 and otpauth URI).
+struct NewTotp {
+    sealed: Vec<u8>,
+    base32: Zeroizing<String>,
+    url: Zeroizing<String>,
+}
+
+fn new_totp_secret(
+    username: &str,
+    settings: &Settings,
+    cookie_key: &[u8; 32],
+) -> Result<NewTotp, StaffError> {
+    let mut secret = Zeroizing::new([0u8; 20]);
+    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, secret.as_mut());
+    let t = totp(secret.as_ref(), username, &settings.staff.totp_issuer)?;
+    let url = Zeroizing::new(t.to_url().map_err(|e| StaffError::Invalid(format!("TOTP: {e}")))?);
+    let base32 = Zeroizing::new(totp_rs::Secret::new(secret.to_vec().into_boxed_slice()).to_base32());
+    let sealed = crate::crypto::seal::seal(secret.as_ref(), &[&totp_identity(cookie_key)?.to_public()])?;
+    Ok(NewTotp { sealed, base32, url })
+}
+
+async fn audit_admin(
+    conn: &mut sqlx::AnyConnection,
+    key: &AuditKey,
+    clock: &Clock,
+    actor: &str,
+    action: &str,
+    detail: &str,
+) -> Result<(), StorageError> {
+    let today = clock.today().to_string();
+    audit::append(conn, key, &AuditEntry { recorded_on: &today, actor, action, case_id: None, detail }).await
+}
+
+pub struct NewStaff<'a> {
+    pub username: &'a Username,
+    pub display_name: &'a str,
+    pub roles: &'a Roles,
+}
+
+pub struct AdminContext<'a> {
+    pub store: &'a Store,
+    pub settings: &'a Settings,
+    pub clock: &'a Clock,
+    pub cookie_key: &'a [u8; 32],
+    pub audit_key: &'a AuditKey,
+    /// Who does this, for the audit trail (`cli` on the command line).
+    pub actor: &'a str,
+}
+
+pub async fn create(ctx: &AdminContext<'_>, new: &NewStaff<'_>) -> Result<Credentials, StaffError> {
+    if new.roles.is_empty() {
+        return Err(StaffError::Invalid("an account needs at least one role".into()));
+    }
+    let display_name = new.display_name.trim();
+    if display_name.is_empty() || display_name.chars().count() > 200 {
+        return Err(StaffError::Invalid("the display name must be 1-200 characters".into()));
+    }
+    let username = new.username.as_str();
+    let password_text = generated_password();
+    let personal = x25519::Identity::generate();
+    let material = key_material(&password_text, &personal, ctx.settings)?;
+    let NewTotp { sealed: totp_sealed, base32, url } =
+        new_totp_secret(username, ctx.settings, ctx.cookie_key)?;
+    let mut tx = ctx.store.pool().begin().await?;
+    if accounts::by_username(&mut tx, username).await?.is_some() {
+        return Err(StaffError::AccountExists(username.to_owned()));
+    }
+    accounts::insert(
+        &mut tx,
+        &accounts::NewAccount {
+            username,
+            display_name,
+            roles: &new.roles.stored(),
+            password_hash: &material.password_hash,
+            key_salt: &material.key_salt,
+            wrapped_personal_key: &material.wrapped_personal_key,
+            personal_recipient: &material.personal_recipient,
+            totp_secret: &totp_sealed,
+            created_on: &ctx.clock.today().to_string(),
+        },
+    )
+    .await?;
+    let detail = format!("username={username} roles={}", new.roles.stored());
+    audit_admin(&mut tx, ctx.audit_key, ctx.clock, ctx.actor, "account.created", &detail).await?;
+    tx.commit().await?;
+    Ok(Credentials {
+        username: username.to_owned(),
+        password: password_text,
+        totp_secret_base32: base32,
+        totp_url: url,
+    })
+}
+
+/// Grants a unit with the offline escrow identity (the command line's way in).
+pub async fn grant_with_escrow(
+    ctx: &AdminContext<'_>,
+    username: &Username,
+    unit: &str,
+    escrow: &x25519::Identity,
+) -> Result<(), StaffError> {
+    let mut tx = ctx.store.pool().begin().await?;
+    let wrapped = units::escrow_wrapped_secret(&mut tx, unit)
+        .await?
+        .ok_or_else(|| StaffError::UnknownUnit(unit.into()))?;
+    let unit_identity = unwrap_identity(&wrapped, escrow)?;
+    grant(&mut tx, ctx, username, unit, &unit_identity).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Wraps an open unit identity to the account's personal key and records the membership.
+pub async fn grant(
+    conn: &mut sqlx::AnyConnection,
+    ctx: &AdminContext<'_>,
+    username: &Username,
+    unit: &str,
+    unit_identity: &x25519::Identity,
+) -> Result<(), StaffError> {
+    let account = accounts::by_username(conn, username.as_str())
+        .await?
+        .ok_or_else(|| StaffError::UnknownAccount(username.as_str().into()))?;
+    let recipient = keys::parse_recipient(&account.personal_recipient)?;
+    let wrapped = wrap_identity(unit_identity, &[&recipient])?;
+    accounts::grant_unit(conn, unit, account.id, &wrapped, &ctx.clock.today().to_string()).await?;
+    let detail = format!("username={} unit={unit}", username.as_str());
+    audit_admin(conn, ctx.audit_key, ctx.clock, ctx.actor, "unit.granted", &detail).await?;
+    Ok(())
+}
+
+pub async fn disable(ctx: &AdminContext<'_>, username: &Username) -> Result<(), StaffError> {
+    let mut tx = ctx.store.pool().begin().await?;
+    let account = accounts::by_username(&mut tx, username.as_str())
+        .await?
+        .ok_or_else(|| StaffError::UnknownAccount(username.as_str().into()))?;
+    accounts::set_disabled(&mut tx, account.id, true).await?;
+    accounts::delete_sessions_of(&mut tx, account.id).await?;
+    let detail = format!("username={}", username.as_str());
+    audit_admin(&mut tx, ctx.audit_key, ctx.clock, ctx.actor, "account.disabled", &detail).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// An administrator's reset: new password, new personal key, new TOTP secret. The old personal key
+/// is gone, so every unit grant is revoked and must be renewed; the list is returned.
+pub async fn reset(
+    ctx: &AdminContext<'_>,
+    username: &Username,
+) -> Result<(Credentials, Vec<String>), StaffError> {
+    let password_text = generated_password();
+    let personal = x25519::Identity::generate();
+    let material = key_material(&password_text, &personal, ctx.settings)?;
+    let NewTotp { sealed: totp_sealed, base32, url } =
+        new_totp_secret(username.as_str(), ctx.settings, ctx.cookie_key)?;
+    let mut tx = ctx.store.pool().begin().await?;
+    let account = accounts::by_username(&mut tx, username.as_str())
+        .await?
+        .ok_or_else(|| StaffError::UnknownAccount(username.as_str().into()))?;
+    accounts::set_credentials(
+        &mut tx,
+        account.id,
+        &material.password_hash,
+        &material.key_salt,
+        &material.wrapped_personal_key,
+        &material.personal_recipient,
+        Some(&totp_sealed),
+    )
+    .await?;
+    accounts::delete_sessions_of(&mut tx, account.id).await?;
+    let revoked = accounts::revoke_all_units(&mut tx, account.id).await?;
+    let detail = format!("username={} revoked_units={}", username.as_str(), revoked.join(","));
+    audit_admin(&mut tx, ctx.audit_key, ctx.clock, ctx.actor, "account.reset", &detail).await?;
+    tx.commit().await?;
+    let credentials = Credentials {
+        username: username.as_str().to_owned(),
+        password: password_text,
+        totp_secret_base32: base32,
+        totp_url: url,
+    };
+    Ok((credentials, revoked))
+}
+
+/// Opens an account's personal identity with its password (at login; argon2id, so call it off the
+/// async threads).
+pub fn open_personal_key(
+    key_salt: &[u8],
+    wrapped_personal_key: &[u8],
+    password_text: &str,
+    cost: password::PasswordCost,
+) -> Result<x25519::Identity, StaffError> {
+    let wrapping = password::wrapping_identity(password_text, key_salt, cost)?;
+    Ok(unwrap_identity(wrapped_personal_key, &wrapping)?)
+}
+
+/// The personal identity as the age string, for sealing it into a session envelope.
+pub fn identity_text(identity: &x25519::Identity) -> Zeroizing<String> {
+    Zeroizing::new(identity.to_string().expose_secret().to_owned())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_passwords_are_long_grouped_and_strong() {
+        let p = generated_password();
+        assert_eq!(p.len(), 29);
+        assert!(crate::domain::staff::check_new_password(&p, &[]).is_ok());
+        assert_ne!(*p, *generated_password());
+    }
+}

@@ -1,0 +1,278 @@
+//! Case work for officers: the cases of their units, opened with the unit key their personal key
+//! unwraps; replies to the reporter; triage. Every read and write is in the audit trail.
+use super::StaffError;
+use super::auth::StaffUser;
+use crate::crypto::{keys, seal};
+use crate::domain::complaint::{Category, Channel, Status, Track};
+use crate::domain::staff::Role;
+use crate::domain::text::BoundedText;
+use crate::domain::triage::Action;
+use crate::intake::SealedMessage;
+use crate::state::AppState;
+use crate::storage::accounts;
+use crate::storage::audit::{self, AuditEntry};
+use crate::storage::cases::{self, CaseFilter, StaffCaseRow};
+use age::x25519;
+use time::format_description::well_known::Rfc3339;
+
+/// The unit identities this officer can open, by unit code.
+pub async fn open_units(
+    state: &AppState,
+    user: &StaffUser,
+) -> Result<Vec<(String, x25519::Identity)>, StaffError> {
+    if !(user.has(Role::IntakeOfficer) || user.has(Role::UnitOfficer)) {
+        return Ok(Vec::new());
+    }
+    let mut conn = state.store.pool().acquire().await?;
+    let mut out = Vec::new();
+    for (unit, wrapped) in accounts::memberships(&mut conn, user.account_id).await? {
+        // A grant made before a password reset no longer opens; it simply does not count.
+        if let Ok(identity) = keys::unwrap_identity(&wrapped, &user.personal) {
+            out.push((unit, identity));
+        }
+    }
+    Ok(out)
+}
+
+pub async fn list(
+    state: &AppState,
+    user: &StaffUser,
+    filter: &CaseFilter,
+) -> Result<Vec<StaffCaseRow>, StaffError> {
+    let units: Vec<String> = open_units(state, user).await?.into_iter().map(|(u, _)| u).collect();
+    let mut conn = state.store.pool().acquire().await?;
+    Ok(cases::list_for_units(&mut conn, &units, filter, 500).await?)
+}
+
+/// What the officer reads: the sealed content as the reporter wrote it.
+#[derive(serde::Deserialize)]
+pub struct OpenedContent {
+    pub subject: BoundedText,
+    pub description: BoundedText,
+    pub event_time: Option<BoundedText>,
+    pub event_place: Option<BoundedText>,
+    #[serde(default)]
+    pub persons: Vec<crate::domain::submission::PersonConcerned>,
+    pub relationship: crate::domain::complaint::Relationship,
+    pub concerns_unit: Option<String>,
+}
+
+pub struct OpenedMessage {
+    pub from_reporter: bool,
+    pub sent_on: String,
+    pub text: BoundedText,
+}
+
+pub struct OpenedEvent {
+    pub recorded_on: String,
+    pub actor: String,
+    pub from_status: String,
+    pub to_status: String,
+    pub detail_code: Option<String>,
+    pub note: Option<BoundedText>,
+}
+
+pub struct OpenedCase {
+    pub row: StaffCaseRow,
+    pub track: Track,
+    pub category: Category,
+    pub status: Status,
+    pub channel: Channel,
+    pub content: OpenedContent,
+    pub messages: Vec<OpenedMessage>,
+    pub events: Vec<OpenedEvent>,
+}
+
+/// Loads a case the officer may open, or None (also for another unit's case: no hint it exists).
+async fn load(
+    state: &AppState,
+    user: &StaffUser,
+    reference: &str,
+) -> Result<Option<(StaffCaseRow, x25519::Identity)>, StaffError> {
+    let units = open_units(state, user).await?;
+    let mut conn = state.store.pool().acquire().await?;
+    let Some(row) = cases::by_reference(&mut conn, reference).await? else { return Ok(None) };
+    Ok(units.into_iter().find(|(u, _)| *u == row.unit_code).map(|(_, identity)| (row, identity)))
+}
+
+async fn record(
+    state: &AppState,
+    user: &StaffUser,
+    action: &str,
+    case_id: i64,
+    detail: &str,
+) -> Result<(), StaffError> {
+    let today = state.clock.today().to_string();
+    let mut tx = state.store.pool().begin().await?;
+    audit::append(
+        &mut tx,
+        &state.audit_key,
+        &AuditEntry { recorded_on: &today, actor: &user.username, action, case_id: Some(case_id), detail },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn open(
+    state: &AppState,
+    user: &StaffUser,
+    reference: &str,
+) -> Result<Option<OpenedCase>, StaffError> {
+    let Some((row, unit)) = load(state, user, reference).await? else { return Ok(None) };
+    let content: OpenedContent = seal::open_json(&row.content, &unit)?;
+    let mut conn = state.store.pool().acquire().await?;
+    let mut messages = Vec::new();
+    for m in cases::messages(&mut conn, row.id).await? {
+        let sealed: SealedMessage = seal::open_json(&m.body, &unit)?;
+        messages.push(OpenedMessage {
+            from_reporter: m.author == "reporter",
+            sent_on: m.sent_on,
+            text: sealed.text,
+        });
+    }
+    let mut events = Vec::new();
+    for e in cases::events(&mut conn, row.id).await? {
+        let note = match &e.note {
+            Some(sealed) => Some(seal::open_json::<BoundedText>(sealed, &unit)?),
+            None => None,
+        };
+        events.push(OpenedEvent {
+            recorded_on: e.recorded_on,
+            actor: e.actor,
+            from_status: e.from_status,
+            to_status: e.to_status,
+            detail_code: e.detail_code,
+            note,
+        });
+    }
+    drop(conn);
+    record(state, user, "case.read", row.id, "").await?;
+    Ok(Some(OpenedCase {
+        track: Track::from_code(&row.track).ok_or(StaffError::Corrupt("track"))?,
+        category: Category::from_code(&row.category).ok_or(StaffError::Corrupt("category"))?,
+        status: Status::from_code(&row.status).ok_or(StaffError::Corrupt("status"))?,
+        channel: Channel::from_code(&row.channel).ok_or(StaffError::Corrupt("channel"))?,
+        row,
+        content,
+        messages,
+        events,
+    }))
+}
+
+/// Result of a staff action on a case.
+pub enum Done {
+    Ok,
+    /// No such case for this officer.
+    NotFound,
+    /// The workflow does not allow it (or someone moved the case first).
+    Refused(crate::domain::triage::TriageError),
+}
+
+/// Writes to the reporter: sealed to the unit, escrow and the reporter's token-derived key, so the
+/// reporter reads it with their token and nothing about the reporter reaches the officer.
+pub async fn send_message(
+    state: &AppState,
+    user: &StaffUser,
+    reference: &str,
+    text: BoundedText,
+) -> Result<Done, StaffError> {
+    let Some((row, unit)) = load(state, user, reference).await? else { return Ok(Done::NotFound) };
+    if matches!(Status::from_code(&row.status), Some(Status::Concluded | Status::NotAccepted)) {
+        return Ok(Done::Refused(crate::domain::triage::TriageError::NotAllowed {
+            from: "closed",
+            action: "messaged",
+        }));
+    }
+    let reporter = keys::parse_recipient(&row.reporter_recipient)?;
+    let now = state.clock.now_utc().format(&Rfc3339).map_err(|_| StaffError::Corrupt("time"))?;
+    let body = seal::seal_json(
+        &SealedMessage { text, sent_at: now },
+        &[&unit.to_public(), &state.keyring.escrow, &reporter],
+    )?;
+    let today = state.clock.today().to_string();
+    let mut tx = state.store.pool().begin().await?;
+    cases::insert_message(&mut tx, row.id, "staff", &today, &body).await?;
+    audit::append(
+        &mut tx,
+        &state.audit_key,
+        &AuditEntry {
+            recorded_on: &today,
+            actor: &user.username,
+            action: "case.staff_message",
+            case_id: Some(row.id),
+            detail: "",
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Done::Ok)
+}
+
+pub async fn transition(
+    state: &AppState,
+    user: &StaffUser,
+    reference: &str,
+    action: Action,
+    note: Option<BoundedText>,
+) -> Result<Done, StaffError> {
+    let Some((row, unit)) = load(state, user, reference).await? else { return Ok(Done::NotFound) };
+    let from = Status::from_code(&row.status).ok_or(StaffError::Corrupt("status"))?;
+    let to = match action.apply(from) {
+        Ok(to) => to,
+        Err(e) => return Ok(Done::Refused(e)),
+    };
+    let note = match note {
+        Some(n) => Some(seal::seal_json(&n, &[&unit.to_public(), &state.keyring.escrow])?),
+        None => None,
+    };
+    let (outcome, referred_to, rejection_reason) = match action {
+        Action::Conclude { outcome, agency } => (Some(outcome.code()), agency.map(|a| a.code()), None),
+        Action::NotAccept { reason } => (None, None, Some(reason.code())),
+        _ => (None, None, None),
+    };
+    let today = state.clock.today().to_string();
+    let mut tx = state.store.pool().begin().await?;
+    let moved = cases::transition(
+        &mut tx,
+        &cases::Transition {
+            case_id: row.id,
+            from: from.code(),
+            to: to.code(),
+            on: &today,
+            actor: &user.username,
+            outcome,
+            referred_to,
+            rejection_reason,
+            detail_code: action.detail_code(),
+            note: note.as_deref(),
+        },
+    )
+    .await?;
+    if !moved {
+        return Ok(Done::Refused(crate::domain::triage::TriageError::NotAllowed {
+            from: from.code(),
+            action: action.code(),
+        }));
+    }
+    let detail = format!(
+        "{} -> {}{}",
+        from.code(),
+        to.code(),
+        action.detail_code().map(|c| format!(" ({c})")).unwrap_or_default()
+    );
+    audit::append(
+        &mut tx,
+        &state.audit_key,
+        &AuditEntry {
+            recorded_on: &today,
+            actor: &user.username,
+            action: "case.status",
+            case_id: Some(row.id),
+            detail: &detail,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Done::Ok)
+}

@@ -1,0 +1,269 @@
+//! Staff accounts, sessions and unit memberships.
+use super::StorageError;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+pub struct NewAccount<'a> {
+    pub username: &'a str,
+    pub display_name: &'a str,
+    pub roles: &'a str,
+    pub password_hash: &'a str,
+    pub key_salt: &'a [u8],
+    pub wrapped_personal_key: &'a [u8],
+    pub personal_recipient: &'a str,
+    pub totp_secret: &'a [u8],
+    pub created_on: &'a str,
+}
+
+#[derive(Debug)]
+pub struct AccountRow {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub roles: String,
+    pub password_hash: String,
+    pub key_salt: Vec<u8>,
+    pub wrapped_personal_key: Vec<u8>,
+    pub personal_recipient: String,
+    pub totp_secret: Vec<u8>,
+    pub totp_last_step: i64,
+    pub disabled: bool,
+}
+
+// Booleans are read through CAST: sqlx's Any driver cannot decode SQLite's BOOLEAN declared type.
+const ACCOUNT_COLUMNS: &str = "id, username, display_name, roles, password_hash, key_salt, wrapped_personal_key, \
+     personal_recipient, totp_secret, totp_last_step, CAST(disabled AS INTEGER)";
+
+fn account(r: &AnyRow) -> Result<AccountRow, sqlx::Error> {
+    Ok(AccountRow {
+        id: r.try_get(0)?,
+        username: r.try_get(1)?,
+        display_name: r.try_get(2)?,
+        roles: r.try_get(3)?,
+        password_hash: r.try_get(4)?,
+        key_salt: r.try_get(5)?,
+        wrapped_personal_key: r.try_get(6)?,
+        personal_recipient: r.try_get(7)?,
+        totp_secret: r.try_get(8)?,
+        totp_last_step: r.try_get(9)?,
+        disabled: r.try_get::<i64, _>(10)? != 0,
+    })
+}
+
+pub async fn insert(conn: &mut AnyConnection, a: &NewAccount<'_>) -> Result<i64, StorageError> {
+    let row = sqlx::query(
+        "INSERT INTO accounts (username, display_name, roles, password_hash, key_salt, wrapped_personal_key, \
+         personal_recipient, totp_secret, totp_last_step, disabled, created_on) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, FALSE, $9) RETURNING id",
+    )
+    .bind(a.username.to_owned())
+    .bind(a.display_name.to_owned())
+    .bind(a.roles.to_owned())
+    .bind(a.password_hash.to_owned())
+    .bind(a.key_salt.to_vec())
+    .bind(a.wrapped_personal_key.to_vec())
+    .bind(a.personal_recipient.to_owned())
+    .bind(a.totp_secret.to_vec())
+    .bind(a.created_on.to_owned())
+    .fetch_one(conn)
+    .await?;
+    Ok(row.try_get(0)?)
+}
+
+pub async fn by_username(
+    conn: &mut AnyConnection,
+    username: &str,
+) -> Result<Option<AccountRow>, StorageError> {
+    let sql = sqlx::AssertSqlSafe(format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE username = $1"));
+    let row = sqlx::query(sql).bind(username.to_owned()).fetch_optional(conn).await?;
+    Ok(row.as_ref().map(account).transpose()?)
+}
+
+pub async fn by_id(conn: &mut AnyConnection, id: i64) -> Result<Option<AccountRow>, StorageError> {
+    let sql = sqlx::AssertSqlSafe(format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1"));
+    let row = sqlx::query(sql).bind(id).fetch_optional(conn).await?;
+    Ok(row.as_ref().map(account).transpose()?)
+}
+
+/// Personal recipients of enabled accounts holding a role (e.g. identity custodians).
+pub async fn recipients_with_role(conn: &mut AnyConnection, role: &str) -> Result<Vec<String>, StorageError> {
+    let rows =
+        sqlx::query("SELECT roles, personal_recipient FROM accounts WHERE disabled = FALSE ORDER BY id")
+            .fetch_all(conn)
+            .await?;
+    let mut out = Vec::new();
+    for r in rows {
+        let roles: String = r.try_get(0)?;
+        if roles.split(',').any(|x| x == role) {
+            out.push(r.try_get(1)?);
+        }
+    }
+    Ok(out)
+}
+
+/// Records a TOTP time step as used; `false` if this or a later step was already used (a replay).
+pub async fn use_totp_step(
+    conn: &mut AnyConnection,
+    account_id: i64,
+    step: i64,
+) -> Result<bool, StorageError> {
+    let done = sqlx::query("UPDATE accounts SET totp_last_step = $1 WHERE id = $2 AND totp_last_step < $1")
+        .bind(step)
+        .bind(account_id)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn set_disabled(
+    conn: &mut AnyConnection,
+    account_id: i64,
+    disabled: bool,
+) -> Result<(), StorageError> {
+    sqlx::query("UPDATE accounts SET disabled = $1 WHERE id = $2")
+        .bind(disabled)
+        .bind(account_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Replaces the credentials and personal key (a reset or a password change).
+pub async fn set_credentials(
+    conn: &mut AnyConnection,
+    account_id: i64,
+    password_hash: &str,
+    key_salt: &[u8],
+    wrapped_personal_key: &[u8],
+    personal_recipient: &str,
+    totp_secret: Option<&[u8]>,
+) -> Result<(), StorageError> {
+    sqlx::query(
+        "UPDATE accounts SET password_hash = $1, key_salt = $2, wrapped_personal_key = $3, \
+         personal_recipient = $4 WHERE id = $5",
+    )
+    .bind(password_hash.to_owned())
+    .bind(key_salt.to_vec())
+    .bind(wrapped_personal_key.to_vec())
+    .bind(personal_recipient.to_owned())
+    .bind(account_id)
+    .execute(&mut *conn)
+    .await?;
+    if let Some(secret) = totp_secret {
+        sqlx::query("UPDATE accounts SET totp_secret = $1, totp_last_step = 0 WHERE id = $2")
+            .bind(secret.to_vec())
+            .bind(account_id)
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+pub struct SessionRow {
+    pub account_id: i64,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+    pub sealed_personal_key: Vec<u8>,
+}
+
+pub async fn insert_session(
+    conn: &mut AnyConnection,
+    id_hash: &[u8],
+    account_id: i64,
+    now: i64,
+    sealed_personal_key: &[u8],
+) -> Result<(), StorageError> {
+    sqlx::query(
+        "INSERT INTO sessions (id_hash, account_id, created_at, last_seen_at, sealed_personal_key) \
+         VALUES ($1, $2, $3, $3, $4)",
+    )
+    .bind(id_hash.to_vec())
+    .bind(account_id)
+    .bind(now)
+    .bind(sealed_personal_key.to_vec())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn session(conn: &mut AnyConnection, id_hash: &[u8]) -> Result<Option<SessionRow>, StorageError> {
+    let row = sqlx::query(
+        "SELECT account_id, created_at, last_seen_at, sealed_personal_key FROM sessions WHERE id_hash = $1",
+    )
+    .bind(id_hash.to_vec())
+    .fetch_optional(conn)
+    .await?;
+    let session = |r: AnyRow| -> Result<SessionRow, sqlx::Error> {
+        Ok(SessionRow {
+            account_id: r.try_get(0)?,
+            created_at: r.try_get(1)?,
+            last_seen_at: r.try_get(2)?,
+            sealed_personal_key: r.try_get(3)?,
+        })
+    };
+    Ok(row.map(session).transpose()?)
+}
+
+pub async fn touch_session(conn: &mut AnyConnection, id_hash: &[u8], now: i64) -> Result<(), StorageError> {
+    sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2")
+        .bind(now)
+        .bind(id_hash.to_vec())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn delete_session(conn: &mut AnyConnection, id_hash: &[u8]) -> Result<(), StorageError> {
+    sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(id_hash.to_vec()).execute(conn).await?;
+    Ok(())
+}
+
+pub async fn delete_sessions_of(conn: &mut AnyConnection, account_id: i64) -> Result<(), StorageError> {
+    sqlx::query("DELETE FROM sessions WHERE account_id = $1").bind(account_id).execute(conn).await?;
+    Ok(())
+}
+
+pub async fn grant_unit(
+    conn: &mut AnyConnection,
+    unit_code: &str,
+    account_id: i64,
+    wrapped_unit_key: &[u8],
+    today: &str,
+) -> Result<(), StorageError> {
+    sqlx::query(
+        "INSERT INTO unit_members (unit_code, account_id, wrapped_unit_key, granted_on) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (unit_code, account_id) DO UPDATE SET wrapped_unit_key = $3, granted_on = $4",
+    )
+    .bind(unit_code.to_owned())
+    .bind(account_id)
+    .bind(wrapped_unit_key.to_vec())
+    .bind(today.to_owned())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The units an account belongs to, with the unit secret wrapped to the account's personal key.
+pub async fn memberships(
+    conn: &mut AnyConnection,
+    account_id: i64,
+) -> Result<Vec<(String, Vec<u8>)>, StorageError> {
+    let rows = sqlx::query(
+        "SELECT unit_code, wrapped_unit_key FROM unit_members WHERE account_id = $1 ORDER BY unit_code",
+    )
+    .bind(account_id)
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
+}
+
+pub async fn revoke_all_units(
+    conn: &mut AnyConnection,
+    account_id: i64,
+) -> Result<Vec<String>, StorageError> {
+    let rows = sqlx::query("DELETE FROM unit_members WHERE account_id = $1 RETURNING unit_code")
+        .bind(account_id)
+        .fetch_all(conn)
+        .await?;
+    rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
+}
