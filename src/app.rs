@@ -28,6 +28,8 @@ pub enum StartError {
     Config(#[from] crate::config::ConfigError),
     #[error(transparent)]
     Staff(#[from] crate::staff::StaffError),
+    #[error(transparent)]
+    Mail(#[from] crate::notify::mailer::MailError),
     #[error("cannot listen on {addr}: {reason}")]
     Listen { addr: SocketAddr, reason: String },
 }
@@ -74,6 +76,8 @@ impl App {
             limiters: Arc::new(Limiters::new(&settings.limits, clock.clone())),
             keyring: Arc::new(keyring),
             routing: Arc::new(routing),
+            calendar: Arc::new(settings.deadlines.calendar()?),
+            mailer: crate::notify::mailer::Mailer::from_settings(&settings.smtp)?,
             store,
             clock,
             settings: Arc::new(settings),
@@ -106,6 +110,7 @@ impl App {
                 limiters.retain_recent();
             }
         });
+        let outbox = tokio::spawn(crate::notify::worker::run(self.state.clone(), self.state.mailer.clone()));
         let stopping = Arc::new(tokio::sync::Notify::new());
         let signal = stopping.clone();
         let server =
@@ -123,6 +128,7 @@ impl App {
             }
         };
         sweeper.abort();
+        outbox.abort();
         self.state.store.close().await;
         result
     }

@@ -72,6 +72,9 @@ pub enum UsersAction {
         /// Full name as shown to colleagues
         #[arg(long)]
         name: String,
+        /// Where notifications of new cases, reporter messages and deadlines go
+        #[arg(long)]
+        email: Option<String>,
         /// intake_officer, unit_officer, identity_custodian, administrator or auditor (repeatable)
         #[arg(long = "role", required = true)]
         roles: Vec<String>,

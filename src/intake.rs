@@ -4,15 +4,17 @@ use crate::crypto::{CryptoError, seal};
 use crate::domain::complaint::{Category, Channel, Status, Track};
 use crate::domain::fiscal_year::FiscalYear;
 use crate::domain::reference::CaseReference;
+use crate::domain::staff::Role;
 use crate::domain::submission::Submission;
 use crate::domain::text::BoundedText;
 use crate::domain::token::SubmissionToken;
+use crate::notify::{Event, Notice, notify_unit};
 use crate::state::AppState;
 use crate::storage::{StorageError, audit, cases};
 use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
+use time::Date;
 use time::format_description::well_known::Rfc3339;
-use time::{Date, Duration};
 
 #[derive(Debug, thiserror::Error)]
 pub enum IntakeError {
@@ -93,12 +95,18 @@ pub async fn submit(
         &[unit_key, &state.keyring.escrow],
     )?;
     let identity = match &submission.identity {
-        Some(identity) => Some(seal::seal_json(identity, &state.keyring.identity_recipients())?),
+        Some(identity) => {
+            // Identity goes to the identity custodians and escrow only, never to a unit.
+            let custodians = custodian_recipients(state).await?;
+            let recipients: Vec<&age::x25519::Recipient> =
+                std::iter::once(&state.keyring.escrow).chain(custodians.iter()).collect();
+            Some(seal::seal_json(identity, &recipients)?)
+        }
         None => None,
     };
-    let deadlines = state.settings.deadlines;
-    let acknowledge_due = today + Duration::days(i64::from(deadlines.acknowledge_days));
-    let result_due = today + Duration::days(i64::from(deadlines.result_days));
+    let deadlines = &state.settings.deadlines;
+    let acknowledge_due = state.calendar.due_date(today, deadlines.acknowledge_days);
+    let result_due = state.calendar.due_date(today, deadlines.result_days);
 
     let mut tx = state.store.pool().begin().await?;
     let sequence = cases::next_sequence(&mut tx, i64::from(fiscal_year.be_year())).await?;
@@ -157,6 +165,9 @@ pub async fn submit(
         },
     )
     .await?;
+    let notice =
+        Notice { event: Event::NewCase, unit: &decision.unit, reference: &reference_text, due: None };
+    notify_unit(&mut tx, &state.settings, &notice, &received_on, now.unix_timestamp()).await?;
     tx.commit().await?;
     Ok(Receipt {
         reference,
@@ -166,6 +177,15 @@ pub async fn submit(
         result_due,
         unit_code: decision.unit,
     })
+}
+
+/// The personal keys of enabled identity custodians, read at each submission so that a custodian
+/// added today protects tomorrow's reports.
+async fn custodian_recipients(state: &AppState) -> Result<Vec<age::x25519::Recipient>, IntakeError> {
+    let mut conn = state.store.pool().acquire().await?;
+    let stored =
+        crate::storage::accounts::recipients_with_role(&mut conn, Role::IdentityCustodian.code()).await?;
+    stored.iter().map(|r| Ok(crate::crypto::keys::parse_recipient(r)?)).collect()
 }
 
 pub struct ReporterView {
@@ -267,6 +287,13 @@ pub async fn add_message(
         },
     )
     .await?;
+    let notice = Notice {
+        event: Event::ReporterMessage,
+        unit: &view.unit_code,
+        reference: &view.reference,
+        due: None,
+    };
+    notify_unit(&mut tx, &state.settings, &notice, &today, now.unix_timestamp()).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -1,4 +1,5 @@
-//! The public recipients the request path seals to: escrow, each unit, and the identity custodians.
+//! The public recipients the request path seals to: escrow and each unit. (Identity custodians'
+//! personal keys are read at each submission, since accounts change while the service runs.)
 use crate::crypto::CryptoError;
 use crate::crypto::keys::parse_recipient;
 use crate::storage::{StorageError, Store, installation, units};
@@ -8,8 +9,6 @@ use std::collections::HashMap;
 pub struct Keyring {
     pub escrow: Recipient,
     pub units: HashMap<String, Recipient>,
-    /// Personal keys of identity custodians (staff accounts come with the officers' workspace).
-    pub custodians: Vec<Recipient>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -38,15 +37,10 @@ impl Keyring {
         if let Some(missing) = configured_units.iter().find(|u| !map.contains_key(**u)) {
             return Err(KeyringError::MissingUnit((*missing).to_owned()));
         }
-        Ok(Self { escrow, units: map, custodians: Vec::new() })
+        Ok(Self { escrow, units: map })
     }
 
     pub fn unit(&self, code: &str) -> Option<&Recipient> {
         self.units.get(code)
-    }
-
-    /// Identity is sealed to custodians and escrow only, never to a unit.
-    pub fn identity_recipients(&self) -> Vec<&Recipient> {
-        std::iter::once(&self.escrow).chain(self.custodians.iter()).collect()
     }
 }

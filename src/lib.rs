@@ -8,6 +8,7 @@ pub mod domain;
 pub mod http;
 pub mod intake;
 pub mod keyring;
+pub mod notify;
 pub mod setup;
 pub mod staff;
 pub mod state;

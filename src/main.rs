@@ -84,7 +84,10 @@ async fn main() -> anyhow::Result<()> {
             let credentials = staff_accounts::create(
                 &ctx,
                 &staff_accounts::NewStaff {
-                    username: &admin, display_name: "ผู้ดูแลระบบ", roles: &roles
+                    username: &admin,
+                    display_name: "ผู้ดูแลระบบ",
+                    roles: &roles,
+                    email: None,
                 },
             )
             .await?;
@@ -144,7 +147,7 @@ async fn first_start(
     let credentials = staff_accounts::create(
         &ctx,
         &staff_accounts::NewStaff {
-            username: &admin, display_name: "ผู้ดูแลระบบ", roles: &roles
+            username: &admin, display_name: "ผู้ดูแลระบบ", roles: &roles, email: None
         },
     )
     .await?;
@@ -174,7 +177,7 @@ fn print_credentials(c: &Credentials) {
 async fn users(ctx: &AdminContext<'_>, action: UsersAction) -> anyhow::Result<()> {
     let parse_user = |u: &str| Username::parse(u).context("usernames are 3-32 of a-z, 0-9, '.', '_', '-'");
     match action {
-        UsersAction::Add { username, name, roles, units, escrow_identity } => {
+        UsersAction::Add { username, name, email, roles, units, escrow_identity } => {
             let username = parse_user(&username)?;
             let roles = roles
                 .iter()
@@ -186,7 +189,12 @@ async fn users(ctx: &AdminContext<'_>, action: UsersAction) -> anyhow::Result<()
             }
             let credentials = staff_accounts::create(
                 ctx,
-                &staff_accounts::NewStaff { username: &username, display_name: &name, roles: &roles },
+                &staff_accounts::NewStaff {
+                    username: &username,
+                    display_name: &name,
+                    roles: &roles,
+                    email: email.as_deref(),
+                },
             )
             .await?;
             if let Some(path) = escrow_identity {

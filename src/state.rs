@@ -20,9 +20,11 @@ pub struct AppState {
     /// Opens the sealed TOTP secrets (derived from a secret file, never stored).
     pub totp_key: Arc<age::x25519::Identity>,
     pub routing: Arc<RoutingRules>,
+    pub calendar: Arc<crate::domain::deadline::Calendar>,
     pub limiters: Arc<Limiters>,
     pub csrf: axum_csrf::CsrfConfig,
     pub clock: Clock,
+    pub mailer: crate::notify::mailer::Mailer,
 }
 
 impl FromRef<AppState> for axum_csrf::CsrfConfig {

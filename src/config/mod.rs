@@ -18,6 +18,8 @@ pub struct Settings {
     pub log: LogSettings,
     pub limits: LimitSettings,
     pub staff: StaffSettings,
+    pub smtp: SmtpSettings,
+    pub notify: NotifySettings,
     pub deadlines: DeadlineSettings,
     pub routing: RoutingSettings,
     pub units: Vec<UnitSettings>,
@@ -95,11 +97,78 @@ impl StaffSettings {
     }
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    None,
+    Starttls,
+    Tls,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpSettings {
+    pub host: String,
+    pub port: u16,
+    pub tls: SmtpTls,
+    pub username: String,
+    pub password_file: PathBuf,
+    pub from: String,
+    pub timeout_secs: u64,
+}
+
 #[derive(Clone, Copy, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotifySettings {
+    pub poll_secs: u64,
+    pub max_attempts: u32,
+    pub remind_days_before: u16,
+}
+
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DeadlineSettings {
     pub acknowledge_days: u16,
     pub result_days: u16,
+    pub count: crate::domain::deadline::DayCount,
+    pub holidays_file: PathBuf,
+}
+
+pub const BUILT_IN_HOLIDAYS: &str = include_str!("../../config/holidays.toml");
+
+#[derive(Deserialize)]
+struct HolidayFile {
+    holiday: Vec<Holiday>,
+}
+
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct Holiday {
+    date: toml::value::Datetime,
+    name_th: String,
+}
+
+impl DeadlineSettings {
+    /// The deadline calendar: the day count and the holidays (from the file, or the built-in list).
+    pub fn calendar(&self) -> Result<crate::domain::deadline::Calendar, ConfigError> {
+        let text = if self.holidays_file.as_os_str().is_empty() {
+            BUILT_IN_HOLIDAYS.to_owned()
+        } else {
+            std::fs::read_to_string(&self.holidays_file)
+                .map_err(|e| ConfigError::Rule(format!("deadlines.holidays_file: {e}")))?
+        };
+        // figment turns TOML dates into maps, so this small file is read with the toml crate itself.
+        let file: HolidayFile =
+            toml::from_str(&text).map_err(|e| ConfigError::Rule(format!("holidays: {e}")))?;
+        let mut dates = Vec::new();
+        for h in file.holiday {
+            let text = h.date.to_string();
+            let date = time::Date::parse(&text, &time::format_description::well_known::Iso8601::DATE)
+                .map_err(|_| ConfigError::Rule(format!("holidays: `{text}` is not a date")))?;
+            dates.push(date);
+        }
+        Ok(crate::domain::deadline::Calendar::new(self.count, dates))
+    }
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -190,10 +259,17 @@ impl Settings {
         if self.staff.session_idle_minutes == 0 || self.staff.session_absolute_hours == 0 {
             return Err(ConfigError::Rule("staff: session lifetimes must be above 0".into()));
         }
+        if !self.smtp.host.is_empty() && self.smtp.from.parse::<lettre::message::Mailbox>().is_err() {
+            return Err(ConfigError::Rule(format!("smtp.from `{}` is not a mailbox", self.smtp.from)));
+        }
+        if self.notify.poll_secs == 0 || self.notify.max_attempts == 0 {
+            return Err(ConfigError::Rule("notify: poll_secs and max_attempts must be above 0".into()));
+        }
         if self.server.max_body_bytes < 1024 {
             return Err(ConfigError::Rule("server.max_body_bytes must be at least 1024".into()));
         }
         self.routing_rules()?;
+        self.deadlines.calendar()?;
         Ok(())
     }
 
@@ -247,6 +323,14 @@ mod tests {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/config/production.toml.example");
         let s = Settings::load(Some(&path)).unwrap();
         assert_eq!(s.server.trusted_proxies, vec!["127.0.0.2".parse::<IpAddr>().unwrap()]);
+    }
+
+    #[test]
+    fn the_built_in_holidays_load_and_count() {
+        let s = Settings::defaults().unwrap();
+        let calendar = s.deadlines.calendar().unwrap();
+        assert!(!calendar.is_working_day(time::macros::date!(2026 - 04 - 13)), "Songkran");
+        assert!(calendar.is_working_day(time::macros::date!(2026 - 04 - 16)));
     }
 
     #[test]

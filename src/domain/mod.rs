@@ -3,6 +3,7 @@
 mod vocabulary;
 
 pub mod complaint;
+pub mod deadline;
 pub mod fiscal_year;
 pub mod national_id;
 pub mod reference;

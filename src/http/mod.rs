@@ -55,6 +55,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/openapi.json", get(api::openapi::document))
         .route("/staff", get(pages::staff::case_list))
         .route("/staff/login", get(pages::staff::login_form))
+        .route("/staff/admin/outbox", get(pages::staff::outbox))
         .route("/staff/logout", post(pages::staff::logout))
         .route("/staff/cases/{reference}", get(pages::staff::case_page))
         .route("/staff/cases/{reference}/messages", post(pages::staff::send_message))

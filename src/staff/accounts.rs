@@ -110,6 +110,8 @@ pub struct NewStaff<'a> {
     pub username: &'a Username,
     pub display_name: &'a str,
     pub roles: &'a Roles,
+    /// Where notifications go; none means the officer gets no e-mail.
+    pub email: Option<&'a str>,
 }
 
 pub struct AdminContext<'a> {
@@ -129,6 +131,11 @@ pub async fn create(ctx: &AdminContext<'_>, new: &NewStaff<'_>) -> Result<Creden
     let display_name = new.display_name.trim();
     if display_name.is_empty() || display_name.chars().count() > 200 {
         return Err(StaffError::Invalid("the display name must be 1-200 characters".into()));
+    }
+    if let Some(email) = new.email
+        && email.parse::<lettre::message::Mailbox>().is_err()
+    {
+        return Err(StaffError::Invalid(format!("`{email}` is not an e-mail address")));
     }
     let username = new.username.as_str();
     let password_text = generated_password();
@@ -151,6 +158,7 @@ pub async fn create(ctx: &AdminContext<'_>, new: &NewStaff<'_>) -> Result<Creden
             wrapped_personal_key: &material.wrapped_personal_key,
             personal_recipient: &material.personal_recipient,
             totp_secret: &totp_sealed,
+            email: new.email,
             created_on: &ctx.clock.today().to_string(),
         },
     )

@@ -12,6 +12,7 @@ pub struct NewAccount<'a> {
     pub wrapped_personal_key: &'a [u8],
     pub personal_recipient: &'a str,
     pub totp_secret: &'a [u8],
+    pub email: Option<&'a str>,
     pub created_on: &'a str,
 }
 
@@ -53,8 +54,8 @@ fn account(r: &AnyRow) -> Result<AccountRow, sqlx::Error> {
 pub async fn insert(conn: &mut AnyConnection, a: &NewAccount<'_>) -> Result<i64, StorageError> {
     let row = sqlx::query(
         "INSERT INTO accounts (username, display_name, roles, password_hash, key_salt, wrapped_personal_key, \
-         personal_recipient, totp_secret, totp_last_step, disabled, created_on) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, FALSE, $9) RETURNING id",
+         personal_recipient, totp_secret, totp_last_step, disabled, created_on, email) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, FALSE, $9, $10) RETURNING id",
     )
     .bind(a.username.to_owned())
     .bind(a.display_name.to_owned())
@@ -65,6 +66,7 @@ pub async fn insert(conn: &mut AnyConnection, a: &NewAccount<'_>) -> Result<i64,
     .bind(a.personal_recipient.to_owned())
     .bind(a.totp_secret.to_vec())
     .bind(a.created_on.to_owned())
+    .bind(a.email.map(str::to_owned))
     .fetch_one(conn)
     .await?;
     Ok(row.try_get(0)?)

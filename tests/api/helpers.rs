@@ -367,10 +367,14 @@ impl TestApp {
         };
         let username = Username::parse(username).expect("username");
         let roles = Roles::new(roles.iter().copied());
+        let email = format!("{}@example.go.th", username.as_str());
         let c = accounts::create(
             &ctx,
             &NewStaff {
-                username: &username, display_name: "เจ้าหน้าที่ทดสอบ", roles: &roles
+                username: &username,
+                display_name: "เจ้าหน้าที่ทดสอบ",
+                roles: &roles,
+                email: Some(&email),
             },
         )
         .await

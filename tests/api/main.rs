@@ -8,6 +8,7 @@ mod audit;
 mod cli;
 mod headers;
 mod limits;
+mod mail;
 mod ops;
 mod privacy;
 mod staff;

@@ -333,10 +333,48 @@ async fn a_database_thief_opens_nothing(db: Db) {
     assert!(rongrian::crypto::seal::open(&content, &app.escrow_identity()).is_ok());
 }
 
+async fn identities_are_sealed_to_the_custodians_and_escrow_only(db: Db) {
+    let Some(app) = spawn(db, |_| {}).await else { return };
+    let custodian = app.create_officer("palad.head", &[Role::IdentityCustodian], &[]).await;
+    let mut body = minimal_complaint();
+    body["reporter"] = serde_json::json!({"name": "ผู้แจ้ง ทดสอบ", "phone": "0812345678"});
+    let receipt = app.submit_json(&body).await;
+    let pool = app.state.store.pool();
+    let identity: Vec<u8> = sqlx::query("SELECT identity FROM cases WHERE reference = $1")
+        .bind(receipt["reference"].as_str().expect("ref").to_owned())
+        .fetch_one(pool)
+        .await
+        .expect("row")
+        .try_get(0)
+        .expect("identity");
+    let account =
+        sqlx::query("SELECT key_salt, wrapped_personal_key FROM accounts WHERE username = 'palad.head'")
+            .fetch_one(pool)
+            .await
+            .expect("account");
+    let personal = rongrian::staff::accounts::open_personal_key(
+        &account.try_get::<Vec<u8>, _>(0).expect("salt"),
+        &account.try_get::<Vec<u8>, _>(1).expect("wrapped"),
+        &custodian.password,
+        app.state.settings.staff.password_cost(),
+    )
+    .expect("the custodian's password opens their key");
+    let opened: serde_json::Value =
+        rongrian::crypto::seal::open_json(&identity, &personal).expect("custodian opens");
+    assert_eq!(opened["name"], "ผู้แจ้ง ทดสอบ");
+    assert!(rongrian::crypto::seal::open(&identity, &app.escrow_identity()).is_ok(), "escrow opens it too");
+    let mut conn = pool.acquire().await.expect("conn");
+    let wrapped =
+        rongrian::storage::units::escrow_wrapped_secret(&mut conn, "palad").await.expect("q").expect("unit");
+    let unit = rongrian::crypto::keys::unwrap_identity(&wrapped, &app.escrow_identity()).expect("unit key");
+    assert!(rongrian::crypto::seal::open(&identity, &unit).is_err(), "the unit does not");
+}
+
 on_both_databases!(
     login_needs_password_and_a_fresh_totp_code,
     disabled_accounts_and_expired_sessions_are_out,
     every_route_with_every_role,
     triage_and_anonymous_two_way_messages,
     a_database_thief_opens_nothing,
+    identities_are_sealed_to_the_custodians_and_escrow_only,
 );

@@ -584,3 +584,61 @@ pub async fn change_status(
         work::Done::Refused(e) => Err(refused(l, e)),
     }
 }
+
+pub struct OutboxLine {
+    pub created_on: String,
+    pub recipient: String,
+    pub subject: String,
+    pub attempts: i64,
+    pub last_error: String,
+    pub given_up: bool,
+}
+
+#[derive(Template)]
+#[template(path = "staff/outbox.html")]
+pub struct OutboxPage {
+    pub chrome: Chrome,
+    pub csrf: String,
+    pub display_name: String,
+    pub configured: bool,
+    pub queued: i64,
+    pub lines: Vec<OutboxLine>,
+}
+
+/// Administrators see mail that keeps failing (and whether SMTP is configured at all).
+pub async fn outbox(
+    State(state): State<AppState>,
+    l: Lang,
+    csrf: CsrfToken,
+    Staff(user): Staff,
+) -> Result<Response, PageError> {
+    if !user.has(crate::domain::staff::Role::Administrator) {
+        return Err(PageError(AppError::NotFound, l));
+    }
+    let mut conn =
+        state.store.pool().acquire().await.map_err(|e| PageError(AppError::Internal(e.to_string()), l))?;
+    let storage = |e: crate::storage::StorageError| PageError(AppError::Internal(e.to_string()), l);
+    let troubled = crate::storage::outbox::troubled(&mut conn).await.map_err(storage)?;
+    let queued = crate::storage::outbox::count(&mut conn).await.map_err(storage)?;
+    let chrome = Chrome::new(l, &state.settings.organisation, "/staff");
+    let max = i64::from(state.settings.notify.max_attempts);
+    let page = OutboxPage {
+        csrf: token_of(&csrf, l)?,
+        display_name: user.display_name.clone(),
+        configured: state.mailer.configured(),
+        queued,
+        lines: troubled
+            .into_iter()
+            .map(|m| OutboxLine {
+                created_on: parse_date(&m.created_on).map(|d| chrome.date(&d)).unwrap_or_default(),
+                recipient: crate::notify::mailer::mask(&m.recipient),
+                subject: m.subject,
+                attempts: m.attempts,
+                last_error: m.last_error.unwrap_or_default(),
+                given_up: m.attempts >= max,
+            })
+            .collect(),
+        chrome,
+    };
+    Ok((csrf, render(&page)).into_response())
+}

@@ -1,0 +1,86 @@
+//! E-mail notifications: content-free messages queued in the outbox inside the transaction of the
+//! event that causes them, and sent through SMTP by a background worker with retries and backoff.
+pub mod mailer;
+pub mod worker;
+
+use crate::config::Settings;
+use crate::storage::StorageError;
+use crate::storage::outbox::{self, Mail};
+use sqlx::AnyConnection;
+
+/// Why officers are told about a case. Each says only the reference and where to look.
+#[derive(Clone, Copy, Debug)]
+pub enum Event {
+    NewCase,
+    ReporterMessage,
+    AcknowledgeDue,
+    ResultDue,
+}
+
+impl Event {
+    fn subject(self, reference: &str) -> String {
+        match self {
+            Event::NewCase => format!("[Rongrian] เรื่องใหม่ {reference} / New case {reference}"),
+            Event::ReporterMessage => {
+                format!("[Rongrian] ผู้ร้องเรียนส่งข้อความ {reference} / Reporter wrote on {reference}")
+            }
+            Event::AcknowledgeDue => {
+                format!("[Rongrian] ใกล้ครบกำหนดตอบรับ {reference} / Acknowledgement due {reference}")
+            }
+            Event::ResultDue => format!("[Rongrian] ใกล้ครบกำหนดแจ้งผล {reference} / Result due {reference}"),
+        }
+    }
+
+    fn lines(self) -> (&'static str, &'static str) {
+        match self {
+            Event::NewCase => ("มีเรื่องใหม่ส่งถึงหน่วยงานของท่าน", "A new case has been routed to your unit."),
+            Event::ReporterMessage => {
+                ("ผู้ร้องเรียนส่งข้อความหรือข้อมูลเพิ่มเติม", "The reporter has sent a message or more information.")
+            }
+            Event::AcknowledgeDue => {
+                ("เรื่องนี้ใกล้ครบกำหนดตอบรับเรื่อง", "This case's acknowledgement deadline is near.")
+            }
+            Event::ResultDue => ("เรื่องนี้ใกล้ครบกำหนดแจ้งผลการดำเนินการ", "This case's result deadline is near."),
+        }
+    }
+}
+
+/// The body: the reference and a link, nothing of the case's content or its reporter.
+pub fn body(event: Event, reference: &str, due: Option<&str>, settings: &Settings) -> String {
+    let link = format!("{}/staff/cases/{reference}", settings.server.public_base_url.trim_end_matches('/'));
+    let (th, en) = event.lines();
+    let due = due.map(|d| format!("กำหนด / Due: {d}\n")).unwrap_or_default();
+    format!(
+        "{th}\nเรื่องเลขที่ {reference}\n{due}กรุณาเข้าสู่ระบบเพื่อดำเนินการ: {link}\n\n{en}\nCase {reference}\n\
+         Sign in to act on it: {link}\n\n-- \nRongrian ({org})\n",
+        org = settings.organisation.name_th
+    )
+}
+
+/// What to tell a unit about which case.
+pub struct Notice<'a> {
+    pub event: Event,
+    pub unit: &'a str,
+    pub reference: &'a str,
+    pub due: Option<&'a str>,
+}
+
+/// Queues a notification about a case to every officer of its unit, inside the caller's transaction.
+pub async fn notify_unit(
+    conn: &mut AnyConnection,
+    settings: &Settings,
+    notice: &Notice<'_>,
+    today: &str,
+    now: i64,
+) -> Result<usize, StorageError> {
+    let addresses = outbox::unit_addresses(conn, notice.unit).await?;
+    let subject = notice.event.subject(notice.reference);
+    let text = body(notice.event, notice.reference, notice.due, settings);
+    for recipient in &addresses {
+        // A little random delay: the queue row should not date an anonymous submission to the second.
+        let jitter = i64::from(rand::random::<u8>() % 90);
+        outbox::enqueue(conn, &Mail { recipient, subject: &subject, body: &text }, today, now + jitter)
+            .await?;
+    }
+    Ok(addresses.len())
+}

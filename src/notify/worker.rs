@@ -1,0 +1,89 @@
+//! The outbox worker: sends due mails (claimed first, so several instances can run), backs off on
+//! failure, deletes what was sent, and queues deadline reminders once per deadline.
+use super::mailer::{Mailer, mask};
+use super::{Event, Notice, notify_unit};
+use crate::state::AppState;
+use crate::storage::StorageError;
+use crate::storage::outbox;
+
+/// Seconds to wait after the n-th failure: 30 s, 1 min, 2 min, … up to an hour.
+pub fn backoff_secs(attempts: i64) -> i64 {
+    let exp = u32::try_from(attempts.clamp(0, 7)).unwrap_or(7);
+    (30 * 2i64.pow(exp)).min(3600)
+}
+
+/// One pass: reminders first (they enqueue), then sending. Returns how many mails went out.
+pub async fn run_once(state: &AppState, mailer: &Mailer) -> Result<usize, StorageError> {
+    queue_reminders(state).await?;
+    if !mailer.configured() {
+        return Ok(0);
+    }
+    let now = state.clock.now_utc().unix_timestamp();
+    let max_attempts = i64::from(state.settings.notify.max_attempts);
+    let mut conn = state.store.pool().acquire().await?;
+    let due = outbox::due(&mut conn, now, max_attempts, 50).await?;
+    let mut sent = 0;
+    for mail in due {
+        // The lease outlasts the SMTP timeout, so a crashed worker's mail is retried later.
+        let lease = now + i64::try_from(state.settings.smtp.timeout_secs).unwrap_or(60) * 4;
+        if !outbox::claim(&mut conn, mail.id, mail.next_attempt_at, lease).await? {
+            continue;
+        }
+        match mailer.send(&mail.recipient, &mail.subject, &mail.body).await {
+            Ok(()) => {
+                outbox::delete(&mut conn, mail.id).await?;
+                sent += 1;
+                tracing::info!(mail_id = mail.id, to = %mask(&mail.recipient), "mail sent");
+            }
+            Err(e) => {
+                let next = now + backoff_secs(mail.attempts);
+                outbox::failed(&mut conn, mail.id, next, &e.to_string()).await?;
+                tracing::warn!(mail_id = mail.id, to = %mask(&mail.recipient), attempts = mail.attempts + 1, error = %e, "mail failed");
+            }
+        }
+    }
+    Ok(sent)
+}
+
+async fn queue_reminders(state: &AppState) -> Result<(), StorageError> {
+    let today = state.clock.today();
+    let horizon = today + time::Duration::days(i64::from(state.settings.notify.remind_days_before));
+    let mut conn = state.store.pool().acquire().await?;
+    let candidates = outbox::reminders_due(&mut conn, &horizon.to_string()).await?;
+    drop(conn);
+    let now = state.clock.now_utc().unix_timestamp();
+    for c in candidates {
+        let mut tx = state.store.pool().begin().await?;
+        if outbox::mark_reminded(&mut tx, c.case_id, c.kind, &c.due).await? {
+            let event = if c.kind == "acknowledge" { Event::AcknowledgeDue } else { Event::ResultDue };
+            let notice = Notice { event, unit: &c.unit_code, reference: &c.reference, due: Some(&c.due) };
+            notify_unit(&mut tx, &state.settings, &notice, &today.to_string(), now).await?;
+        }
+        tx.commit().await?;
+    }
+    Ok(())
+}
+
+/// Runs `run_once` every `notify.poll_secs` until the task is aborted.
+pub async fn run(state: AppState, mailer: Mailer) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(state.settings.notify.poll_secs));
+    loop {
+        tick.tick().await;
+        if let Err(e) = run_once(&state, &mailer).await {
+            tracing::warn!(error = %e, "outbox pass failed");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        assert_eq!(backoff_secs(0), 30);
+        assert_eq!(backoff_secs(1), 60);
+        assert!(backoff_secs(5) > backoff_secs(4));
+        assert_eq!(backoff_secs(50), 3600);
+    }
+}

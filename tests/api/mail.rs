@@ -1,0 +1,138 @@
+//! Notifications through a real SMTP server on loopback: events commit while SMTP is down, mails go
+//! out once it is back, each once, and a mail never carries content or identity.
+use crate::helpers::{Db, spawn};
+use crate::on_both_databases;
+use base64::Engine;
+use rongrian::domain::staff::Role;
+use rongrian::notify::worker::run_once;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+#[derive(Clone, Default)]
+struct Inbox {
+    mails: Arc<Mutex<Vec<String>>>,
+    current: Arc<Mutex<Vec<u8>>>,
+}
+
+impl mailin_embedded::Handler for Inbox {
+    fn data(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        if let Ok(mut c) = self.current.lock() {
+            c.extend_from_slice(buf);
+        }
+        Ok(())
+    }
+
+    fn data_end(&mut self) -> mailin_embedded::Response {
+        if let (Ok(mut c), Ok(mut all)) = (self.current.lock(), self.mails.lock()) {
+            all.push(decode(&c));
+            c.clear();
+        }
+        mailin_embedded::response::OK
+    }
+}
+
+/// Headers as they are, and the base64 body decoded.
+fn decode(raw: &[u8]) -> String {
+    let text = String::from_utf8_lossy(raw);
+    let (headers, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let compact: String = body.chars().filter(|c| !c.is_whitespace()).collect();
+    let decoded = base64::engine::general_purpose::STANDARD.decode(compact.as_bytes()).unwrap_or_default();
+    format!("{headers}\n\n{}", String::from_utf8_lossy(&decoded))
+}
+
+fn start_smtp(port: u16) -> Inbox {
+    let inbox = Inbox::default();
+    let listener = std::net::TcpListener::bind(("127.0.0.1", port)).expect("bind smtp port");
+    let mut server = mailin_embedded::Server::new(inbox.clone());
+    server.with_name("smtp.test").with_tcp_listener(listener);
+    std::thread::spawn(move || {
+        let _ = server.serve();
+    });
+    inbox
+}
+
+async fn mail_survives_an_smtp_outage_and_carries_no_content(db: Db) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
+    let Some(app) = spawn(db, |s| {
+        s.smtp.host = "127.0.0.1".into();
+        s.smtp.port = port;
+        s.smtp.tls = rongrian::config::SmtpTls::None;
+        s.smtp.from = "Rongrian <noreply@example.go.th>".into();
+        s.smtp.timeout_secs = 5;
+        s.notify.poll_secs = 3600;
+    })
+    .await
+    else {
+        return;
+    };
+    let _officer = app.create_officer("intake", &[Role::IntakeOfficer], &["palad"]).await;
+    let admin = app.create_officer("boss", &[Role::Administrator], &[]).await;
+    let state = &app.state;
+
+    // SMTP is down: the case still commits and its notification waits in the outbox.
+    let mut body = crate::helpers::minimal_complaint();
+    body["subject"] = "สินบนโครงการขุดลอกหนองน้ำสาธารณะ".into();
+    body["reporter"] = serde_json::json!({"name": "กัลยา ใจกล้าหาญ", "phone": "0891112222"});
+    let receipt = app.submit_json(&body).await;
+    let reference = receipt["reference"].as_str().expect("ref").to_owned();
+    // Queued mail waits out a random delay of up to 90 s (so its row does not date the submission).
+    app.clock.advance(Duration::from_secs(120));
+    assert_eq!(run_once(state, &state.mailer).await.expect("pass"), 0);
+    let mut conn = state.store.pool().acquire().await.expect("conn");
+    let troubled = rongrian::storage::outbox::troubled(&mut conn).await.expect("rows");
+    assert_eq!(troubled.len(), 1);
+    assert_eq!(troubled[0].attempts, 1);
+    assert!(troubled[0].last_error.is_some());
+    drop(conn);
+
+    // Administrators see it.
+    let s = app.login(&app.client, &admin).await;
+    let page = app.staff_get(&app.client, &s, "/staff/admin/outbox").await;
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.expect("html").contains("i***@example.go.th"));
+
+    // SMTP comes back; after the backoff the mail goes out, once.
+    let inbox = start_smtp(port);
+    assert_eq!(run_once(state, &state.mailer).await.expect("pass"), 0, "still backing off");
+    app.clock.advance(Duration::from_secs(31));
+    assert_eq!(run_once(state, &state.mailer).await.expect("pass"), 1);
+    assert_eq!(run_once(state, &state.mailer).await.expect("pass"), 0, "sent once");
+    let mails = inbox.mails.lock().expect("inbox").clone();
+    assert_eq!(mails.len(), 1);
+    let mail = &mails[0];
+    assert!(mail.contains("intake@example.go.th"), "to the unit's officer");
+    assert!(mail.contains(&format!("/staff/cases/{reference}")), "a link: {mail}");
+    for secret in ["สินบนโครงการขุดลอกหนองน้ำสาธารณะ", "เจ้าหน้าที่เรียกรับเงิน", "กัลยา", "0891112222"]
+    {
+        assert!(!mail.contains(secret), "the mail carries `{secret}`");
+    }
+    let mut conn = state.store.pool().acquire().await.expect("conn");
+    assert_eq!(rongrian::storage::outbox::count(&mut conn).await.expect("n"), 0, "sent mail leaves no row");
+    drop(conn);
+
+    // A reporter's message and an approaching deadline notify the unit too, each once.
+    let r = app
+        .client
+        .post(app.url("/api/v1/complaints/messages"))
+        .bearer_auth(receipt["token"].as_str().expect("token"))
+        .json(&serde_json::json!({"text": "มีคลิปเสียงเพิ่มเติม"}))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 201);
+    app.clock.advance(Duration::from_secs(120));
+    assert_eq!(run_once(state, &state.mailer).await.expect("pass"), 1);
+    app.clock.advance(Duration::from_secs(13 * 24 * 3600));
+    let queued_now = run_once(state, &state.mailer).await.expect("pass");
+    app.clock.advance(Duration::from_secs(120));
+    let after_delay = run_once(state, &state.mailer).await.expect("pass");
+    assert_eq!(queued_now + after_delay, 1, "one acknowledgement reminder, two days before the deadline");
+    app.clock.advance(Duration::from_secs(3600));
+    assert_eq!(run_once(state, &state.mailer).await.expect("pass"), 0, "reminded once");
+    let mails = inbox.mails.lock().expect("inbox").clone();
+    assert_eq!(mails.len(), 3);
+    assert!(mails[1].contains("ผู้ร้องเรียนส่งข้อความ") && !mails[1].contains("มีคลิปเสียงเพิ่มเติม"));
+    assert!(mails[2].contains("ใกล้ครบกำหนดตอบรับ"));
+}
+
+on_both_databases!(mail_survives_an_smtp_outage_and_carries_no_content);
