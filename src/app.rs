@@ -72,6 +72,7 @@ impl App {
             token_hasher: TokenHasher::new(secrets.token_hash_key),
             audit_key: AuditKey::new(secrets.audit_key),
             totp_key: Arc::new(crate::staff::accounts::totp_identity(&secrets.cookie_key)?),
+            cookie_key: Arc::new(secrets.cookie_key.clone()),
             csrf: csrf_config(&secrets.cookie_key, settings.server.secure_cookies),
             limiters: Arc::new(Limiters::new(&settings.limits, clock.clone())),
             keyring: Arc::new(keyring),

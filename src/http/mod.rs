@@ -56,6 +56,13 @@ pub fn router(state: AppState) -> Router {
         .route("/staff", get(pages::staff::case_list))
         .route("/staff/login", get(pages::staff::login_form))
         .route("/staff/admin/outbox", get(pages::staff::outbox))
+        .route("/staff/admin/users", get(pages::staff_admin::users).post(pages::staff_admin::user_action))
+        .route(
+            "/staff/password",
+            get(pages::staff_admin::password_form).post(pages::staff_admin::change_password),
+        )
+        .route("/staff/units", get(pages::staff_admin::units).post(pages::staff_admin::grant))
+        .route("/staff/cases/{reference}/unit", post(pages::staff::reassign))
         .route("/staff/logout", post(pages::staff::logout))
         .route("/staff/cases/{reference}", get(pages::staff::case_page))
         .route("/staff/cases/{reference}/messages", post(pages::staff::send_message))

@@ -292,3 +292,67 @@ mod tests {
         assert_ne!(*p, *generated_password());
     }
 }
+
+#[derive(Debug)]
+pub enum PasswordChange {
+    Changed,
+    WrongCurrent,
+    Rejected(crate::domain::staff::PasswordProblem),
+}
+
+/// Changes an officer's own password: the personal key (open in their session) is wrapped again
+/// under the new password, so unit grants keep working. Other sessions of the account end.
+pub async fn change_password(
+    state: &crate::state::AppState,
+    user: &crate::staff::auth::StaffUser,
+    current: Zeroizing<String>,
+    new: Zeroizing<String>,
+) -> Result<PasswordChange, StaffError> {
+    let mut conn = state.store.pool().acquire().await?;
+    let account = accounts::by_id(&mut conn, user.account_id).await?.ok_or(StaffError::Corrupt("account"))?;
+    drop(conn);
+    let stored = account.password_hash.clone();
+    let check = current.clone();
+    let ok = tokio::task::spawn_blocking(move || password::verify(&check, &stored)).await.unwrap_or(false);
+    if !ok {
+        return Ok(PasswordChange::WrongCurrent);
+    }
+    if let Err(problem) = crate::domain::staff::check_new_password(
+        &new,
+        &[account.username.as_str(), account.display_name.as_str()],
+    ) {
+        return Ok(PasswordChange::Rejected(problem));
+    }
+    let settings = state.settings.clone();
+    let personal = user.personal.clone();
+    let material = tokio::task::spawn_blocking(move || key_material(&new, &personal, &settings))
+        .await
+        .map_err(|_| StaffError::Corrupt("key task"))??;
+    let mut tx = state.store.pool().begin().await?;
+    accounts::set_credentials(
+        &mut tx,
+        account.id,
+        &material.password_hash,
+        &material.key_salt,
+        &material.wrapped_personal_key,
+        &material.personal_recipient,
+        None,
+    )
+    .await?;
+    accounts::delete_other_sessions(&mut tx, account.id, user.session_hash()).await?;
+    let today = state.clock.today().to_string();
+    audit::append(
+        &mut tx,
+        &state.audit_key,
+        &AuditEntry {
+            recorded_on: &today,
+            actor: &account.username,
+            action: "account.password_changed",
+            case_id: None,
+            detail: "",
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(PasswordChange::Changed)
+}

@@ -77,6 +77,10 @@ impl StaffUser {
     pub fn has(&self, role: Role) -> bool {
         self.roles.has(role)
     }
+
+    pub fn session_hash(&self) -> &[u8] {
+        &self.session_hash
+    }
 }
 
 #[derive(Debug)]

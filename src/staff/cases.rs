@@ -276,3 +276,80 @@ pub async fn transition(
     tx.commit().await?;
     Ok(Done::Ok)
 }
+
+/// Hands a case to another unit: content, messages and notes are re-sealed to the new unit (and
+/// escrow, and the reporter for messages), so the old unit can no longer open it. Only someone who
+/// can open the case can do this.
+pub async fn reassign(
+    state: &AppState,
+    user: &StaffUser,
+    reference: &str,
+    to_unit: &str,
+) -> Result<Done, StaffError> {
+    let Some((row, unit)) = load(state, user, reference).await? else { return Ok(Done::NotFound) };
+    let refused = || {
+        Done::Refused(crate::domain::triage::TriageError::NotAllowed { from: "here", action: "reassigned" })
+    };
+    let Some(new_unit) = state.keyring.unit(to_unit) else { return Ok(refused()) };
+    if to_unit == row.unit_code
+        || matches!(Status::from_code(&row.status), Some(Status::Concluded | Status::NotAccepted))
+    {
+        return Ok(refused());
+    }
+    let escrow = &state.keyring.escrow;
+    let reporter = keys::parse_recipient(&row.reporter_recipient)?;
+    // The padded plaintext is re-sealed as it is, so its size bucket stays the same.
+    let content = seal::seal(&seal::open(&row.content, &unit)?, &[new_unit, escrow])?;
+    let mut conn = state.store.pool().acquire().await?;
+    let mut messages = Vec::new();
+    for m in cases::messages(&mut conn, row.id).await? {
+        messages.push((m.id, seal::seal(&seal::open(&m.body, &unit)?, &[new_unit, escrow, &reporter])?));
+    }
+    let mut notes = Vec::new();
+    for e in cases::events(&mut conn, row.id).await? {
+        if let Some(note) = e.note {
+            notes.push((e.id, seal::seal(&seal::open(&note, &unit)?, &[new_unit, escrow])?));
+        }
+    }
+    drop(conn);
+    let today = state.clock.today().to_string();
+    let mut tx = state.store.pool().begin().await?;
+    if !cases::reassign(&mut tx, row.id, &row.unit_code, to_unit, &content).await? {
+        return Ok(refused());
+    }
+    for (id, body) in &messages {
+        cases::reseal_message(&mut tx, *id, body).await?;
+    }
+    for (id, note) in &notes {
+        cases::reseal_event_note(&mut tx, *id, note).await?;
+    }
+    let detail = format!("{} -> {to_unit}", row.unit_code);
+    audit::append(
+        &mut tx,
+        &state.audit_key,
+        &AuditEntry {
+            recorded_on: &today,
+            actor: &user.username,
+            action: "case.reassigned",
+            case_id: Some(row.id),
+            detail: &detail,
+        },
+    )
+    .await?;
+    let notice = crate::notify::Notice {
+        event: crate::notify::Event::NewCase,
+        unit: to_unit,
+        reference: &row.reference,
+        due: None,
+    };
+    crate::notify::notify_unit(
+        &mut tx,
+        &state.settings,
+        &notice,
+        &today,
+        state.clock.now_utc().unix_timestamp(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Done::Ok)
+}

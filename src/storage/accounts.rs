@@ -269,3 +269,56 @@ pub async fn revoke_all_units(
         .await?;
     rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
 }
+
+pub async fn delete_other_sessions(
+    conn: &mut AnyConnection,
+    account_id: i64,
+    keep: &[u8],
+) -> Result<(), StorageError> {
+    sqlx::query("DELETE FROM sessions WHERE account_id = $1 AND id_hash <> $2")
+        .bind(account_id)
+        .bind(keep.to_vec())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub struct AccountSummary {
+    pub username: String,
+    pub display_name: String,
+    pub roles: String,
+    pub email: Option<String>,
+    pub disabled: bool,
+    pub units: Vec<String>,
+}
+
+/// Every account with its units, for the administrators' page (no key material).
+pub async fn summaries(conn: &mut AnyConnection) -> Result<Vec<AccountSummary>, StorageError> {
+    let rows = sqlx::query(
+        "SELECT id, username, display_name, roles, email, CAST(disabled AS INTEGER) FROM accounts ORDER BY username",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let members = sqlx::query("SELECT account_id, unit_code FROM unit_members ORDER BY unit_code")
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut out = Vec::new();
+    for r in rows {
+        let id: i64 = r.try_get(0)?;
+        let mut units = Vec::new();
+        for m in &members {
+            if m.try_get::<i64, _>(0)? == id {
+                units.push(m.try_get(1)?);
+            }
+        }
+        out.push(AccountSummary {
+            username: r.try_get(1)?,
+            display_name: r.try_get(2)?,
+            roles: r.try_get(3)?,
+            email: r.try_get(4)?,
+            disabled: r.try_get::<i64, _>(5)? != 0,
+            units,
+        });
+    }
+    Ok(out)
+}

@@ -41,6 +41,7 @@ pub struct ReporterCaseRow {
 }
 
 pub struct MessageRow {
+    pub id: i64,
     pub author: String,
     pub sent_on: String,
     pub body: Vec<u8>,
@@ -129,12 +130,20 @@ pub async fn unit_of(conn: &mut AnyConnection, case_id: i64) -> Result<String, S
 }
 
 pub async fn messages(conn: &mut AnyConnection, case_id: i64) -> Result<Vec<MessageRow>, StorageError> {
-    let rows = sqlx::query("SELECT author, sent_on, body FROM case_messages WHERE case_id = $1 ORDER BY id")
-        .bind(case_id)
-        .fetch_all(conn)
-        .await?;
+    let rows =
+        sqlx::query("SELECT id, author, sent_on, body FROM case_messages WHERE case_id = $1 ORDER BY id")
+            .bind(case_id)
+            .fetch_all(conn)
+            .await?;
     rows.iter()
-        .map(|r| Ok(MessageRow { author: r.try_get(0)?, sent_on: r.try_get(1)?, body: r.try_get(2)? }))
+        .map(|r| {
+            Ok(MessageRow {
+                id: r.try_get(0)?,
+                author: r.try_get(1)?,
+                sent_on: r.try_get(2)?,
+                body: r.try_get(3)?,
+            })
+        })
         .collect()
 }
 
@@ -356,6 +365,7 @@ pub async fn transition(conn: &mut AnyConnection, t: &Transition<'_>) -> Result<
 }
 
 pub struct EventRow {
+    pub id: i64,
     pub recorded_on: String,
     pub actor: String,
     pub from_status: String,
@@ -366,7 +376,7 @@ pub struct EventRow {
 
 pub async fn events(conn: &mut AnyConnection, case_id: i64) -> Result<Vec<EventRow>, StorageError> {
     let rows = sqlx::query(
-        "SELECT recorded_on, actor, from_status, to_status, detail_code, note FROM case_events \
+        "SELECT recorded_on, actor, from_status, to_status, detail_code, note, id FROM case_events \
          WHERE case_id = $1 ORDER BY id",
     )
     .bind(case_id)
@@ -381,7 +391,54 @@ pub async fn events(conn: &mut AnyConnection, case_id: i64) -> Result<Vec<EventR
                 to_status: r.try_get(3)?,
                 detail_code: r.try_get(4)?,
                 note: r.try_get(5)?,
+                id: r.try_get(6)?,
             })
         })
         .collect()
+}
+
+/// Moves a case to another unit with its content re-sealed; `false` if it moved meanwhile.
+pub async fn reassign(
+    conn: &mut AnyConnection,
+    case_id: i64,
+    from_unit: &str,
+    to_unit: &str,
+    content: &[u8],
+) -> Result<bool, StorageError> {
+    let done = sqlx::query(
+        "UPDATE cases SET unit_code = $1, routing_rule = 'reassigned', content = $2 WHERE id = $3 AND unit_code = $4",
+    )
+    .bind(to_unit.to_owned())
+    .bind(content.to_vec())
+    .bind(case_id)
+    .bind(from_unit.to_owned())
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn reseal_message(
+    conn: &mut AnyConnection,
+    message_id: i64,
+    body: &[u8],
+) -> Result<(), StorageError> {
+    sqlx::query("UPDATE case_messages SET body = $1 WHERE id = $2")
+        .bind(body.to_vec())
+        .bind(message_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn reseal_event_note(
+    conn: &mut AnyConnection,
+    event_id: i64,
+    note: &[u8],
+) -> Result<(), StorageError> {
+    sqlx::query("UPDATE case_events SET note = $1 WHERE id = $2")
+        .bind(note.to_vec())
+        .bind(event_id)
+        .execute(conn)
+        .await?;
+    Ok(())
 }

@@ -12,6 +12,7 @@ mod mail;
 mod ops;
 mod privacy;
 mod staff;
+mod staff_accounts;
 mod submit;
 mod tokens;
 mod validation;

@@ -2,3 +2,4 @@
 pub mod public;
 pub mod render;
 pub mod staff;
+pub mod staff_admin;

@@ -169,6 +169,7 @@ pub struct CasesPage {
     pub categories: Vec<Choice>,
     pub fiscal_year: String,
     pub overdue_only: bool,
+    pub notice: Option<&'static str>,
 }
 
 #[derive(Deserialize, Default)]
@@ -184,6 +185,9 @@ pub struct ListQuery {
     fiscal_year: String,
     #[serde(default)]
     overdue: String,
+    /// What was just done (after a redirect).
+    #[serde(default)]
+    done: String,
 }
 
 const BAD_FILTER: AppError = AppError::BadRequest {
@@ -300,6 +304,12 @@ pub async fn case_list(
         ),
         fiscal_year: q.fiscal_year.chars().filter(char::is_ascii_digit).take(4).collect(),
         overdue_only: q.overdue == "1",
+        notice: (q.done == "reassigned").then(|| {
+            l.t(
+                "ส่งเรื่องให้หน่วยงานอื่นแล้ว หน่วยงานเดิมจะไม่สามารถเปิดอ่านเรื่องนี้ได้อีก",
+                "The case was handed to another unit; your unit can no longer open it.",
+            )
+        }),
         chrome,
     };
     Ok((csrf, render(&page)).into_response())
@@ -359,6 +369,7 @@ pub struct CasePage {
     pub outcomes: Vec<Choice>,
     pub agencies: Vec<Choice>,
     pub reasons: Vec<Choice>,
+    pub other_units: Vec<Choice>,
     pub notice: Option<String>,
 }
 
@@ -473,6 +484,17 @@ pub async fn case_page(
         reasons: choices(
             RejectionReason::ALL.iter().map(|o| (o.code(), o.label_th(), o.label_en())).collect(),
         ),
+        other_units: state
+            .settings
+            .units
+            .iter()
+            .filter(|u| u.code != case.row.unit_code)
+            .map(|u| Choice {
+                code: u.code.clone(),
+                label: l.t(&u.name_th, &u.name_en).to_owned(),
+                selected: false,
+            })
+            .collect(),
         notice,
         chrome,
     };
@@ -641,4 +663,38 @@ pub async fn outbox(
         chrome,
     };
     Ok((csrf, render(&page)).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReassignForm {
+    #[serde(default)]
+    authenticity_token: String,
+    #[serde(default)]
+    unit: String,
+}
+
+/// Hands the case to another unit (re-sealed to its key); the old unit loses access.
+pub async fn reassign(
+    State(state): State<AppState>,
+    l: Lang,
+    csrf: CsrfToken,
+    Staff(user): Staff,
+    Path(reference): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, PageError> {
+    let bytes = body_bytes(body).map_err(|e| PageError(e, l))?;
+    let form: ReassignForm = parse_form(&bytes).map_err(|e| PageError(e, l))?;
+    csrf.verify(&form.authenticity_token).map_err(|_| PageError(AppError::Csrf, l))?;
+    match work::reassign(&state, &user, &reference, &form.unit).await.map_err(internal(l))? {
+        work::Done::Ok => Ok(Redirect::to("/staff?done=reassigned").into_response()),
+        work::Done::NotFound => Err(PageError(AppError::NotFound, l)),
+        work::Done::Refused(_) => Err(PageError(
+            AppError::Conflict {
+                en: "Choose another configured unit; a closed case stays where it is.",
+                th: "กรุณาเลือกหน่วยงานอื่นที่กำหนดไว้ เรื่องที่ยุติแล้วไม่สามารถโอนได้",
+            },
+            l,
+        )),
+    }
 }

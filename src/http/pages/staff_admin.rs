@@ -1,0 +1,423 @@
+//! Account pages: an officer's own password, granting a unit one can open to a colleague, and the
+//! administrators' account list (add, disable, reset). Administrators never see key material and,
+//! by role alone, open no unit.
+use super::render::{Chrome, render, render_with_status};
+use crate::domain::staff::{Role, Roles, Username};
+use crate::http::error::{AppError, PageError};
+use crate::http::form::{body_bytes, parse_form};
+use crate::http::lang::Lang;
+use crate::http::staff_session::Staff;
+use crate::staff::accounts::{self, AdminContext, Credentials, NewStaff, PasswordChange};
+use crate::staff::cases as work;
+use crate::state::AppState;
+use crate::storage::accounts as stored;
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum_csrf::CsrfToken;
+use serde::Deserialize;
+use zeroize::Zeroizing;
+
+fn token_of(csrf: &CsrfToken, l: Lang) -> Result<String, PageError> {
+    csrf.authenticity_token().map_err(|_| PageError(AppError::Internal("csrf token".into()), l))
+}
+
+fn internal<E: std::fmt::Display>(l: Lang) -> impl Fn(E) -> PageError {
+    move |e| PageError(AppError::Internal(e.to_string()), l)
+}
+
+#[derive(Template)]
+#[template(path = "staff/password.html")]
+pub struct PasswordPage {
+    pub chrome: Chrome,
+    pub csrf: String,
+    pub display_name: String,
+    pub message: Option<String>,
+    pub ok: bool,
+}
+
+pub async fn password_form(
+    State(state): State<AppState>,
+    l: Lang,
+    csrf: CsrfToken,
+    Staff(user): Staff,
+) -> Result<Response, PageError> {
+    let page = PasswordPage {
+        chrome: Chrome::new(l, &state.settings.organisation, "/staff"),
+        csrf: token_of(&csrf, l)?,
+        display_name: user.display_name.clone(),
+        message: None,
+        ok: false,
+    };
+    Ok((csrf, render(&page)).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordForm {
+    #[serde(default)]
+    authenticity_token: String,
+    #[serde(default)]
+    current: Zeroizing<String>,
+    #[serde(default)]
+    new: Zeroizing<String>,
+    #[serde(default)]
+    repeat: Zeroizing<String>,
+}
+
+pub async fn change_password(
+    State(state): State<AppState>,
+    l: Lang,
+    csrf: CsrfToken,
+    Staff(user): Staff,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, PageError> {
+    let bytes = body_bytes(body).map_err(|e| PageError(e, l))?;
+    let form: PasswordForm = parse_form(&bytes).map_err(|e| PageError(e, l))?;
+    csrf.verify(&form.authenticity_token).map_err(|_| PageError(AppError::Csrf, l))?;
+    let (status, ok, message) = if *form.new != *form.repeat {
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            false,
+            l.t("รหัสผ่านใหม่ทั้งสองช่องไม่ตรงกัน", "The two new passwords differ.").to_owned(),
+        )
+    } else {
+        match accounts::change_password(&state, &user, form.current, form.new).await.map_err(internal(l))? {
+            PasswordChange::Changed => {
+                (StatusCode::OK, true, l.t("เปลี่ยนรหัสผ่านแล้ว", "Your password was changed.").to_owned())
+            }
+            PasswordChange::WrongCurrent => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                false,
+                l.t("รหัสผ่านปัจจุบันไม่ถูกต้อง", "The current password is not correct.").to_owned(),
+            ),
+            PasswordChange::Rejected(p) => {
+                (StatusCode::UNPROCESSABLE_ENTITY, false, l.t(p.message_th(), p.message_en()).to_owned())
+            }
+        }
+    };
+    let page = PasswordPage {
+        chrome: Chrome::new(l, &state.settings.organisation, "/staff"),
+        csrf: token_of(&csrf, l)?,
+        display_name: user.display_name.clone(),
+        message: Some(message),
+        ok,
+    };
+    Ok((csrf, render_with_status(&page, status)).into_response())
+}
+
+pub struct UnitLine {
+    pub code: String,
+    pub name: String,
+    pub members: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "staff/units.html")]
+pub struct UnitsPage {
+    pub chrome: Chrome,
+    pub csrf: String,
+    pub display_name: String,
+    pub units: Vec<UnitLine>,
+    pub notice: Option<String>,
+}
+
+async fn units_page(
+    state: &AppState,
+    l: Lang,
+    csrf: &CsrfToken,
+    user: &crate::staff::auth::StaffUser,
+    notice: Option<String>,
+) -> Result<UnitsPage, PageError> {
+    let open = work::open_units(state, user).await.map_err(internal(l))?;
+    let mut conn = state.store.pool().acquire().await.map_err(internal(l))?;
+    let all = stored::summaries(&mut conn).await.map_err(internal(l))?;
+    let units = open
+        .iter()
+        .map(|(code, _)| UnitLine {
+            name: state
+                .settings
+                .unit(code)
+                .map(|u| l.t(&u.name_th, &u.name_en).to_owned())
+                .unwrap_or_else(|| code.clone()),
+            members: all.iter().filter(|a| a.units.contains(code)).map(|a| a.username.clone()).collect(),
+            code: code.clone(),
+        })
+        .collect();
+    Ok(UnitsPage {
+        chrome: Chrome::new(l, &state.settings.organisation, "/staff"),
+        csrf: token_of(csrf, l)?,
+        display_name: user.display_name.clone(),
+        units,
+        notice,
+    })
+}
+
+pub async fn units(
+    State(state): State<AppState>,
+    l: Lang,
+    csrf: CsrfToken,
+    Staff(user): Staff,
+) -> Result<Response, PageError> {
+    let page = units_page(&state, l, &csrf, &user, None).await?;
+    Ok((csrf, render(&page)).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GrantForm {
+    #[serde(default)]
+    authenticity_token: String,
+    #[serde(default)]
+    unit: String,
+    #[serde(default)]
+    username: String,
+}
+
+/// A member who can open a unit's key wraps it to a colleague's personal key.
+pub async fn grant(
+    State(state): State<AppState>,
+    l: Lang,
+    csrf: CsrfToken,
+    Staff(user): Staff,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, PageError> {
+    let bytes = body_bytes(body).map_err(|e| PageError(e, l))?;
+    let form: GrantForm = parse_form(&bytes).map_err(|e| PageError(e, l))?;
+    csrf.verify(&form.authenticity_token).map_err(|_| PageError(AppError::Csrf, l))?;
+    let open = work::open_units(&state, &user).await.map_err(internal(l))?;
+    let Some((_, unit_identity)) = open.iter().find(|(code, _)| *code == form.unit) else {
+        return Err(PageError(AppError::NotFound, l));
+    };
+    let unknown = || {
+        PageError(
+            AppError::BadRequest {
+                code: "unknown_account",
+                en: "There is no such account.",
+                th: "ไม่พบบัญชีผู้ใช้นี้",
+            },
+            l,
+        )
+    };
+    let username = Username::parse(&form.username).ok_or_else(unknown)?;
+    let ctx = admin_context(&state, &user.username);
+    let mut tx = state.store.pool().begin().await.map_err(internal(l))?;
+    match accounts::grant(&mut tx, &ctx, &username, &form.unit, unit_identity).await {
+        Ok(()) => {}
+        Err(crate::staff::StaffError::UnknownAccount(_)) => return Err(unknown()),
+        Err(e) => return Err(internal(l)(e)),
+    }
+    tx.commit().await.map_err(internal(l))?;
+    let notice = Some(format!("{} {} → {}", l.t("มอบสิทธิ์แล้ว", "Granted"), form.unit, username.as_str()));
+    let page = units_page(&state, l, &csrf, &user, notice).await?;
+    Ok((csrf, render(&page)).into_response())
+}
+
+/// The context for account changes made from a page, acting as the signed-in officer.
+fn admin_context<'a>(state: &'a AppState, actor: &'a str) -> AdminContext<'a> {
+    AdminContext {
+        store: &state.store,
+        settings: &state.settings,
+        clock: &state.clock,
+        cookie_key: &state.cookie_key,
+        audit_key: &state.audit_key,
+        actor,
+    }
+}
+
+pub struct AccountLine {
+    pub username: String,
+    pub display_name: String,
+    pub roles: String,
+    pub email: String,
+    pub disabled: bool,
+    pub units: String,
+}
+
+pub struct RoleChoice {
+    pub code: &'static str,
+    pub label: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "staff/users.html")]
+pub struct UsersPage {
+    pub chrome: Chrome,
+    pub csrf: String,
+    pub display_name: String,
+    pub accounts: Vec<AccountLine>,
+    pub roles: Vec<RoleChoice>,
+    pub shown_once: Option<Credentials>,
+    pub notice: Option<String>,
+}
+
+async fn users_page(
+    state: &AppState,
+    l: Lang,
+    csrf: &CsrfToken,
+    user: &crate::staff::auth::StaffUser,
+    shown_once: Option<Credentials>,
+    notice: Option<String>,
+) -> Result<UsersPage, PageError> {
+    let mut conn = state.store.pool().acquire().await.map_err(internal(l))?;
+    let all = stored::summaries(&mut conn).await.map_err(internal(l))?;
+    Ok(UsersPage {
+        chrome: Chrome::new(l, &state.settings.organisation, "/staff"),
+        csrf: token_of(csrf, l)?,
+        display_name: user.display_name.clone(),
+        accounts: all
+            .into_iter()
+            .map(|a| AccountLine {
+                roles: Roles::parse(&a.roles)
+                    .map(|r| r.iter().map(|x| l.t(x.label_th(), x.label_en())).collect::<Vec<_>>().join(", "))
+                    .unwrap_or(a.roles),
+                email: a.email.unwrap_or_default(),
+                units: a.units.join(", "),
+                username: a.username,
+                display_name: a.display_name,
+                disabled: a.disabled,
+            })
+            .collect(),
+        roles: Role::ALL
+            .iter()
+            .map(|r| RoleChoice { code: r.code(), label: l.t(r.label_th(), r.label_en()) })
+            .collect(),
+        shown_once,
+        notice,
+    })
+}
+
+fn require_admin(user: &crate::staff::auth::StaffUser, l: Lang) -> Result<(), PageError> {
+    if user.has(Role::Administrator) { Ok(()) } else { Err(PageError(AppError::NotFound, l)) }
+}
+
+pub async fn users(
+    State(state): State<AppState>,
+    l: Lang,
+    csrf: CsrfToken,
+    Staff(user): Staff,
+) -> Result<Response, PageError> {
+    require_admin(&user, l)?;
+    let page = users_page(&state, l, &csrf, &user, None, None).await?;
+    Ok((csrf, render(&page)).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserForm {
+    #[serde(default)]
+    authenticity_token: String,
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    role: Vec<String>,
+}
+
+/// Add, disable or reset an account. New credentials are shown once on the response page.
+pub async fn user_action(
+    State(state): State<AppState>,
+    l: Lang,
+    csrf: CsrfToken,
+    Staff(user): Staff,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, PageError> {
+    require_admin(&user, l)?;
+    let bytes = body_bytes(body).map_err(|e| PageError(e, l))?;
+    let form: UserForm = parse_user_form(&bytes).map_err(|e| PageError(e, l))?;
+    csrf.verify(&form.authenticity_token).map_err(|_| PageError(AppError::Csrf, l))?;
+    let bad = |en: &'static str, th: &'static str| {
+        PageError(AppError::BadRequest { code: "invalid_account", en, th }, l)
+    };
+    let username = Username::parse(&form.username).ok_or_else(|| {
+        bad("Usernames are 3-32 of a-z, 0-9, '.', '_', '-'.", "ชื่อผู้ใช้ต้องเป็น a-z 0-9 . _ - ยาว 3–32 ตัว")
+    })?;
+    let ctx = admin_context(&state, &user.username);
+    let (shown, notice) = match form.action.as_str() {
+        "add" => {
+            let roles = form
+                .role
+                .iter()
+                .map(|r| Role::from_code(r))
+                .collect::<Option<Vec<_>>>()
+                .ok_or_else(|| bad("Unknown role.", "บทบาทไม่ถูกต้อง"))?;
+            let email = Some(form.email.trim()).filter(|e| !e.is_empty());
+            let new = NewStaff {
+                username: &username,
+                display_name: &form.display_name,
+                roles: &Roles::new(roles),
+                email,
+            };
+            match accounts::create(&ctx, &new).await {
+                Ok(c) => (Some(c), None),
+                Err(crate::staff::StaffError::AccountExists(_)) => {
+                    return Err(bad("That username is taken.", "ชื่อผู้ใช้นี้มีอยู่แล้ว"));
+                }
+                Err(crate::staff::StaffError::Invalid(_)) => {
+                    return Err(bad(
+                        "Give a name, at least one role and a valid e-mail address.",
+                        "กรุณาระบุชื่อ บทบาทอย่างน้อยหนึ่งบทบาท และอีเมลที่ถูกต้อง",
+                    ));
+                }
+                Err(e) => return Err(internal(l)(e)),
+            }
+        }
+        "disable" => {
+            if username.as_str() == user.username {
+                return Err(bad("You cannot disable your own account.", "ไม่สามารถระงับบัญชีของตนเองได้"));
+            }
+            accounts::disable(&ctx, &username).await.map_err(internal(l))?;
+            (None, Some(format!("{} {}", l.t("ระงับบัญชีแล้ว:", "Disabled:"), username.as_str())))
+        }
+        "reset" => {
+            let (c, revoked) = accounts::reset(&ctx, &username).await.map_err(internal(l))?;
+            let notice = (!revoked.is_empty()).then(|| {
+                format!("{} {}", l.t("ต้องมอบสิทธิ์หน่วยงานใหม่:", "Unit grants to renew:"), revoked.join(", "))
+            });
+            (Some(c), notice)
+        }
+        _ => return Err(bad("Unknown action.", "ไม่รู้จักการดำเนินการนี้")),
+    };
+    let page = users_page(&state, l, &csrf, &user, shown, notice).await?;
+    Ok((csrf, render(&page)).into_response())
+}
+
+/// Forms with repeated fields (`role=a&role=b`): serde_urlencoded cannot collect them into a Vec,
+/// so they are gathered here after the same strict UTF-8 checks as every other form.
+fn parse_user_form(bytes: &[u8]) -> Result<UserForm, AppError> {
+    let pairs: Vec<(String, String)> = parse_form::<Vec<(String, String)>>(bytes)?;
+    let mut form = UserForm {
+        authenticity_token: String::new(),
+        action: String::new(),
+        username: String::new(),
+        display_name: String::new(),
+        email: String::new(),
+        role: Vec::new(),
+    };
+    for (k, v) in pairs {
+        match k.as_str() {
+            "authenticity_token" => form.authenticity_token = v,
+            "action" => form.action = v,
+            "username" => form.username = v,
+            "display_name" => form.display_name = v,
+            "email" => form.email = v,
+            "role" => form.role.push(v),
+            _ => {
+                return Err(AppError::BadRequest {
+                    code: "malformed_form",
+                    en: "The form has unexpected fields.",
+                    th: "แบบฟอร์มมีช่องข้อมูลที่ไม่ถูกต้อง",
+                });
+            }
+        }
+    }
+    Ok(form)
+}

@@ -1,0 +1,206 @@
+//! Account work from the pages: password change re-wraps the personal key, members grant units,
+//! administrators manage accounts, and a reassigned case moves to the new unit's key.
+use crate::helpers::{Db, Officer, minimal_complaint, spawn};
+use crate::on_both_databases;
+use rongrian::domain::staff::Role;
+use std::time::Duration;
+
+async fn a_password_change_keeps_unit_access_and_refuses_weak_passwords(db: Db) {
+    let Some(app) = spawn(db, |_| {}).await else { return };
+    let receipt = app.submit_json(&minimal_complaint()).await;
+    let reference = receipt["reference"].as_str().expect("ref").to_owned();
+    let mut officer = app.create_officer("somsri", &[Role::IntakeOfficer], &["palad"]).await;
+    let c = &app.client;
+    let s = app.login(c, &officer).await;
+
+    let weak = app
+        .staff_post(
+            c,
+            &s,
+            "/staff/password",
+            &[("current", &officer.password), ("new", "password1234"), ("repeat", "password1234")],
+        )
+        .await;
+    assert_eq!(weak.status(), 422);
+    assert!(weak.text().await.expect("html").contains("เดาง่าย"));
+    let wrong = app
+        .staff_post(
+            c,
+            &s,
+            "/staff/password",
+            &[
+                ("current", "nope-nope-nope"),
+                ("new", "แม่น้ำโขง-ไหลผ่าน-เลย-2569"),
+                ("repeat", "แม่น้ำโขง-ไหลผ่าน-เลย-2569"),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status(), 422);
+    let new_password = "แม่น้ำโขง-ไหลผ่าน-เลย-2569";
+    let ok = app
+        .staff_post(
+            c,
+            &s,
+            "/staff/password",
+            &[("current", &officer.password), ("new", new_password), ("repeat", new_password)],
+        )
+        .await;
+    assert_eq!(ok.status(), 200);
+
+    app.clock.advance(Duration::from_secs(30));
+    let code = app.totp_code(&officer);
+    assert_eq!(
+        app.try_login(c, "somsri", &officer.password, &code).await.status(),
+        401,
+        "the old password is gone"
+    );
+    officer.password = new_password.to_owned();
+    app.clock.advance(Duration::from_secs(30));
+    let s = app.login(c, &officer).await;
+    let r = app.staff_get(c, &s, &format!("/staff/cases/{reference}")).await;
+    assert_eq!(r.status(), 200, "the re-wrapped personal key still opens the unit");
+}
+
+async fn members_grant_units_and_administrators_manage_accounts(db: Db) {
+    let Some(app) = spawn(db, |s| s.limits.browse.burst = 1000).await else { return };
+    let receipt = app.submit_json(&minimal_complaint()).await;
+    let reference = receipt["reference"].as_str().expect("ref").to_owned();
+    let member = app.create_officer("member", &[Role::IntakeOfficer], &["palad"]).await;
+    let newcomer = app.create_officer("newcomer", &[Role::IntakeOfficer], &[]).await;
+    let admin = app.create_officer("boss", &[Role::Administrator], &[]).await;
+    let c = &app.client;
+
+    // A non-member cannot grant; a member can.
+    let s = app.login(c, &newcomer).await;
+    assert_eq!(app.staff_get(c, &s, &format!("/staff/cases/{reference}")).await.status(), 404);
+    let r = app.staff_post(c, &s, "/staff/units", &[("unit", "palad"), ("username", "newcomer")]).await;
+    assert_eq!(r.status(), 404, "granting needs the unit key");
+    let m = app.login(c, &member).await;
+    let r = app.staff_post(c, &m, "/staff/units", &[("unit", "palad"), ("username", "newcomer")]).await;
+    assert_eq!(r.status(), 200);
+    let r = app.staff_post(c, &m, "/staff/units", &[("unit", "palad"), ("username", "ghost")]).await;
+    assert_eq!(r.status(), 400);
+    assert_eq!(
+        app.staff_get(c, &s, &format!("/staff/cases/{reference}")).await.status(),
+        200,
+        "now a member"
+    );
+
+    // Only administrators reach the account pages.
+    assert_eq!(app.staff_get(c, &m, "/staff/admin/users").await.status(), 404);
+    let a = app.login(c, &admin).await;
+    assert_eq!(app.staff_get(c, &a, "/staff/admin/users").await.status(), 200);
+    let r = app
+        .staff_post(
+            c,
+            &a,
+            "/staff/admin/users",
+            &[
+                ("action", "add"),
+                ("username", "auditor1"),
+                ("display_name", "ผู้ตรวจสอบ"),
+                ("role", "auditor"),
+                ("role", "unit_officer"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.expect("html");
+    assert!(html.contains("แสดงครั้งเดียว") && html.contains("otpauth://totp/"), "credentials are shown once");
+    let r = app
+        .staff_post(
+            c,
+            &a,
+            "/staff/admin/users",
+            &[("action", "add"), ("username", "auditor1"), ("display_name", "x"), ("role", "auditor")],
+        )
+        .await;
+    assert_eq!(r.status(), 400, "a taken username");
+    let r = app
+        .staff_post(
+            c,
+            &a,
+            "/staff/admin/users",
+            &[("action", "add"), ("username", "x1x"), ("display_name", "x"), ("role", "wizard")],
+        )
+        .await;
+    assert_eq!(r.status(), 400, "an unknown role");
+
+    // A reset makes a new key: the old grant is revoked and listed for renewal.
+    let r =
+        app.staff_post(c, &a, "/staff/admin/users", &[("action", "reset"), ("username", "newcomer")]).await;
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.expect("html").contains("palad"), "the revoked unit is named");
+    assert_eq!(app.staff_get(c, &s, "/staff").await.status(), 303, "the reset ended the session");
+    let r =
+        app.staff_post(c, &a, "/staff/admin/users", &[("action", "disable"), ("username", "member")]).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(app.staff_get(c, &m, "/staff").await.status(), 303, "disabled");
+    let r = app.staff_post(c, &a, "/staff/admin/users", &[("action", "disable"), ("username", "boss")]).await;
+    assert_eq!(r.status(), 400, "not oneself");
+}
+
+async fn a_reassigned_case_moves_to_the_new_units_key(db: Db) {
+    let Some(app) = spawn(db, |_| {}).await else { return };
+    let receipt = app.submit_json(&minimal_complaint()).await;
+    let reference = receipt["reference"].as_str().expect("ref").to_owned();
+    let token = receipt["token"].as_str().expect("token").to_owned();
+    let palad: Officer = app.create_officer("palad.officer", &[Role::IntakeOfficer], &["palad"]).await;
+    let works: Officer = app.create_officer("works.officer", &[Role::UnitOfficer], &["works"]).await;
+    let c = &app.client;
+    let p = app.login(c, &palad).await;
+    let path = format!("/staff/cases/{reference}");
+    assert_eq!(
+        app.staff_post(c, &p, &format!("{path}/status"), &[("action", "acknowledge"), ("note", "บันทึกลับ")])
+            .await
+            .status(),
+        303
+    );
+    assert_eq!(
+        app.staff_post(c, &p, &format!("{path}/messages"), &[("message", "ขอข้อมูลเพิ่ม")]).await.status(),
+        303
+    );
+    let r = app.staff_post(c, &p, &format!("{path}/unit"), &[("unit", "palad")]).await;
+    assert_eq!(r.status(), 409, "not to itself");
+    let r = app.staff_post(c, &p, &format!("{path}/unit"), &[("unit", "works")]).await;
+    assert_eq!(r.status(), 303);
+
+    assert_eq!(app.staff_get(c, &p, &path).await.status(), 404, "the old unit can no longer open it");
+    let w = app.login(c, &works).await;
+    let html = app.staff_get(c, &w, &path).await.text().await.expect("html");
+    assert!(
+        html.contains("เรียกรับเงินค่าอนุญาตก่อสร้าง")
+            && html.contains("ขอข้อมูลเพิ่ม")
+            && html.contains("บันทึกลับ")
+    );
+
+    // The stored content opens with the new unit's key, not the old one's.
+    let pool = app.state.store.pool();
+    let mut conn = pool.acquire().await.expect("conn");
+    let escrow = app.escrow_identity();
+    let key = |unit: &'static str| {
+        let pool = pool.clone();
+        let escrow = escrow.clone();
+        async move {
+            let mut conn = pool.acquire().await.expect("conn");
+            let wrapped = rongrian::storage::units::escrow_wrapped_secret(&mut conn, unit)
+                .await
+                .expect("q")
+                .expect("unit");
+            rongrian::crypto::keys::unwrap_identity(&wrapped, &escrow).expect("unit key")
+        }
+    };
+    let row = rongrian::storage::cases::by_reference(&mut conn, &reference).await.expect("q").expect("case");
+    assert_eq!(row.unit_code, "works");
+    assert!(rongrian::crypto::seal::open(&row.content, &key("works").await).is_ok());
+    assert!(rongrian::crypto::seal::open(&row.content, &key("palad").await).is_err());
+    // The reporter still reads the officer's message with the token.
+    let view: serde_json::Value = app.status(&token).await.json().await.expect("json");
+    assert_eq!(view["messages"][0]["text"], "ขอข้อมูลเพิ่ม");
+}
+
+on_both_databases!(
+    a_password_change_keeps_unit_access_and_refuses_weak_passwords,
+    members_grant_units_and_administrators_manage_accounts,
+    a_reassigned_case_moves_to_the_new_units_key,
+);
