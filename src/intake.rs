@@ -72,8 +72,28 @@ pub async fn submit(
     channel: Channel,
     form_nonce: Option<&str>,
 ) -> Result<Receipt, IntakeError> {
+    file(state, submission, &Filing { channel, form_nonce, received_on: None, actor: "reporter" }).await
+}
+
+/// How a case reaches the register: online by the reporter, or entered by an officer from a letter,
+/// a visit, a call, an e-mail or another agency (with the date it was actually received).
+pub struct Filing<'a> {
+    pub channel: Channel,
+    pub form_nonce: Option<&'a str>,
+    /// The day it arrived, when earlier than today (a letter opened a day late); None means today.
+    pub received_on: Option<Date>,
+    /// Who files it, for the audit trail.
+    pub actor: &'a str,
+}
+
+pub async fn file(
+    state: &AppState,
+    submission: &Submission,
+    filing: &Filing<'_>,
+) -> Result<Receipt, IntakeError> {
+    let (channel, form_nonce) = (filing.channel, filing.form_nonce);
     let now = state.clock.now_utc();
-    let today = state.clock.today();
+    let today = filing.received_on.unwrap_or_else(|| state.clock.today());
     let fiscal_year = FiscalYear::containing(today);
     let decision = state.routing.route(submission.category, submission.concerns_unit.as_deref());
     let unit_key = state
@@ -157,8 +177,8 @@ pub async fn submit(
         &mut tx,
         &state.audit_key,
         &audit::AuditEntry {
-            recorded_on: &received_on,
-            actor: "reporter",
+            recorded_on: &state.clock.today().to_string(),
+            actor: filing.actor,
             action: "case.submitted",
             case_id: Some(case_id),
             detail: &detail,

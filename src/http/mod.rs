@@ -64,6 +64,7 @@ pub fn router(state: AppState) -> Router {
         .route("/staff/units", get(pages::staff_admin::units).post(pages::staff_admin::grant))
         .route("/staff/cases/{reference}/unit", post(pages::staff::reassign))
         .route("/staff/logout", post(pages::staff::logout))
+        .route("/staff/cases/new", get(pages::staff::new_case_form).post(pages::staff::new_case))
         .route("/staff/cases/{reference}", get(pages::staff::case_page))
         .route("/staff/cases/{reference}/messages", post(pages::staff::send_message))
         .route("/staff/cases/{reference}/status", post(pages::staff::change_status))

@@ -199,7 +199,65 @@ async fn a_reassigned_case_moves_to_the_new_units_key(db: Db) {
     assert_eq!(view["messages"][0]["text"], "ขอข้อมูลเพิ่ม");
 }
 
+async fn officers_register_cases_that_arrived_another_way(db: Db) {
+    let Some(app) = spawn(db, |_| {}).await else { return };
+    let intake = app.create_officer("intake", &[Role::IntakeOfficer], &["palad"]).await;
+    let unit = app.create_officer("works.officer", &[Role::UnitOfficer], &["works"]).await;
+    let c = &app.client;
+    let u = app.login(c, &unit).await;
+    assert_eq!(app.staff_get(c, &u, "/staff/cases/new").await.status(), 404, "intake officers only");
+    let s = app.login(c, &intake).await;
+    assert_eq!(app.staff_get(c, &s, "/staff/cases/new").await.status(), 200);
+    let letter = [
+        ("track", "corruption"),
+        ("channel", "letter"),
+        ("received_on", "2026-03-13"),
+        ("category", "procurement"),
+        ("subject", "หนังสือร้องเรียนการจัดซื้อ"),
+        ("description", "ได้รับหนังสือร้องเรียนทางไปรษณีย์"),
+        ("relationship", "told_by_others"),
+        ("reporter_name", "นายสมปอง"),
+    ];
+    let mut future = letter;
+    future[2] = ("received_on", "2026-03-17");
+    let r = app.staff_post(c, &s, "/staff/cases/new", &future).await;
+    assert_eq!(r.status(), 422, "not received in the future");
+    let mut online = letter;
+    online[1] = ("channel", "online");
+    assert_eq!(
+        app.staff_post(c, &s, "/staff/cases/new", &online).await.status(),
+        422,
+        "online is the reporters' own"
+    );
+    let r = app.staff_post(c, &s, "/staff/cases/new", &letter).await;
+    assert_eq!(r.status(), 201);
+    let html = r.text().await.expect("html");
+    assert!(html.contains("2569-0001"));
+    let token_start = html.find("translate=\"no\">").expect("token") + "translate=\"no\">".len();
+    let token = html[token_start..token_start + 32].to_owned();
+    let view: serde_json::Value = app.status(&token).await.json().await.expect("json");
+    assert_eq!(view["received_on"], "2026-03-13");
+    assert_eq!(
+        view["acknowledge_due"], "2026-03-30",
+        "15 days from the day it arrived, moved off the weekend"
+    );
+    let row =
+        sqlx::query("SELECT channel, CAST(anonymous AS INTEGER) FROM cases WHERE reference = '2569-0001'")
+            .fetch_one(app.state.store.pool())
+            .await
+            .expect("row");
+    use sqlx::Row;
+    assert_eq!(row.try_get::<String, _>(0).expect("channel"), "letter");
+    assert_eq!(row.try_get::<i64, _>(1).expect("anonymous"), 0);
+    let actor = sqlx::query("SELECT actor FROM audit_log WHERE action = 'case.submitted'")
+        .fetch_one(app.state.store.pool())
+        .await
+        .expect("audit");
+    assert_eq!(actor.try_get::<String, _>(0).expect("actor"), "intake");
+}
+
 on_both_databases!(
+    officers_register_cases_that_arrived_another_way,
     a_password_change_keeps_unit_access_and_refuses_weak_passwords,
     members_grant_units_and_administrators_manage_accounts,
     a_reassigned_case_moves_to_the_new_units_key,

@@ -102,7 +102,7 @@ pub struct ComplaintForm {
 }
 
 impl ComplaintForm {
-    fn to_input(&self, track: Track) -> SubmissionInput {
+    pub fn to_input(&self, track: Track) -> SubmissionInput {
         let person = |name: &str, position: &str, unit: &str| PersonInput {
             name: name.to_owned(),
             position: position.to_owned(),
@@ -137,7 +137,7 @@ impl ComplaintForm {
 pub struct FormErrors(HashMap<&'static str, String>);
 
 impl FormErrors {
-    fn from_fields(errors: &[FieldError], l: Lang) -> Self {
+    pub fn from_fields(errors: &[FieldError], l: Lang) -> Self {
         let mut map = HashMap::new();
         for e in errors {
             let field = match e.field {
@@ -153,6 +153,10 @@ impl FormErrors {
             map.entry(field).or_insert(message);
         }
         Self(map)
+    }
+
+    pub fn insert(&mut self, field: &'static str, message: String) {
+        self.0.entry(field).or_insert(message);
     }
 
     pub fn get(&self, field: &str) -> Option<&String> {

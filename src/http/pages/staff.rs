@@ -1,7 +1,8 @@
 //! The officers' pages: login, the case list of their units, the case page with replies and triage.
 use super::render::{Chrome, render, render_with_status};
-use crate::domain::complaint::{Category, Status, Track};
+use crate::domain::complaint::{Category, Channel, Status, Track};
 use crate::domain::submission;
+use crate::domain::submission::Submission;
 use crate::domain::text::BoundedText;
 use crate::domain::triage::{Action, Agency, Outcome, RejectionReason};
 use crate::http::error::{AppError, PageError};
@@ -697,4 +698,205 @@ pub async fn reassign(
             l,
         )),
     }
+}
+
+#[derive(Template)]
+#[template(path = "staff/new_case.html")]
+pub struct NewCasePage {
+    pub chrome: Chrome,
+    pub csrf: String,
+    pub display_name: String,
+    pub tracks: Vec<Choice>,
+    pub categories: Vec<Choice>,
+    pub channels: Vec<Choice>,
+    pub relationships: Vec<Choice>,
+    pub units: Vec<Choice>,
+    pub received_on: String,
+    pub form: super::public::ComplaintForm,
+    pub errors: super::public::FormErrors,
+}
+
+/// The staff-only fields of the new-case form; the rest is the public complaint form.
+#[derive(Default)]
+struct StaffFiling {
+    track: String,
+    channel: String,
+    received_on: String,
+}
+
+fn new_case_page(
+    state: &AppState,
+    l: Lang,
+    csrf: String,
+    user: &crate::staff::auth::StaffUser,
+    filing: &StaffFiling,
+    form: super::public::ComplaintForm,
+    errors: super::public::FormErrors,
+) -> NewCasePage {
+    let pick = |code: &'static str, th: &'static str, en: &'static str, current: &str| Choice {
+        code: code.into(),
+        label: l.t(th, en).into(),
+        selected: code == current,
+    };
+    NewCasePage {
+        chrome: Chrome::new(l, &state.settings.organisation, "/staff"),
+        csrf,
+        display_name: user.display_name.clone(),
+        tracks: Track::ALL
+            .iter()
+            .map(|t| pick(t.code(), t.label_th(), t.label_en(), &filing.track))
+            .collect(),
+        categories: Category::ALL
+            .iter()
+            .map(|c| {
+                let track = l.t(c.track().label_th(), c.track().label_en());
+                Choice {
+                    code: c.code().into(),
+                    label: format!("{} — {track}", l.t(c.label_th(), c.label_en())),
+                    selected: c.code() == form.category,
+                }
+            })
+            .collect(),
+        channels: Channel::ALL
+            .iter()
+            .filter(|c| **c != Channel::Online)
+            .map(|c| pick(c.code(), c.label_th(), c.label_en(), &filing.channel))
+            .collect(),
+        relationships: crate::domain::complaint::Relationship::ALL
+            .iter()
+            .map(|r| pick(r.code(), r.label_th(), r.label_en(), &form.relationship))
+            .collect(),
+        units: state
+            .settings
+            .units
+            .iter()
+            .map(|u| Choice {
+                code: u.code.clone(),
+                label: l.t(&u.name_th, &u.name_en).to_owned(),
+                selected: u.code == form.concerns_unit,
+            })
+            .collect(),
+        received_on: filing.received_on.clone(),
+        form,
+        errors,
+    }
+}
+
+fn require_intake(user: &crate::staff::auth::StaffUser, l: Lang) -> Result<(), PageError> {
+    if user.has(crate::domain::staff::Role::IntakeOfficer) {
+        Ok(())
+    } else {
+        Err(PageError(AppError::NotFound, l))
+    }
+}
+
+pub async fn new_case_form(
+    State(state): State<AppState>,
+    l: Lang,
+    csrf: CsrfToken,
+    Staff(user): Staff,
+) -> Result<Response, PageError> {
+    require_intake(&user, l)?;
+    let filing = StaffFiling { received_on: state.clock.today().to_string(), ..StaffFiling::default() };
+    let page = new_case_page(
+        &state,
+        l,
+        token_of(&csrf, l)?,
+        &user,
+        &filing,
+        super::public::ComplaintForm::default(),
+        super::public::FormErrors::default(),
+    );
+    Ok((csrf, render(&page)).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "staff/new_case_done.html")]
+pub struct NewCaseDone {
+    pub chrome: Chrome,
+    pub csrf: String,
+    pub display_name: String,
+    pub reference: String,
+    pub token: String,
+}
+
+/// Registers a case that arrived by letter, in person, by phone, by e-mail or from another agency:
+/// the same model as an online report, with its channel and the day it arrived.
+pub async fn new_case(
+    State(state): State<AppState>,
+    l: Lang,
+    csrf: CsrfToken,
+    Staff(user): Staff,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, PageError> {
+    require_intake(&user, l)?;
+    let bytes = body_bytes(body).map_err(|e| PageError(e, l))?;
+    let pairs: Vec<(String, String)> = parse_form(&bytes).map_err(|e| PageError(e, l))?;
+    let mut filing = StaffFiling::default();
+    let mut rest = Vec::new();
+    for (k, v) in pairs {
+        match k.as_str() {
+            "track" => filing.track = v,
+            "channel" => filing.channel = v,
+            "received_on" => filing.received_on = v,
+            _ => rest.push((k, v)),
+        }
+    }
+    let encoded = serde_urlencoded::to_string(&rest).map_err(|_| PageError(BAD_ACTION, l))?;
+    let form: super::public::ComplaintForm = parse_form(encoded.as_bytes()).map_err(|e| PageError(e, l))?;
+    csrf.verify(&form.authenticity_token).map_err(|_| PageError(AppError::Csrf, l))?;
+    let today = state.clock.today();
+    let mut problems = Vec::new();
+    let track = Track::from_code(&filing.track);
+    let channel = Channel::from_code(&filing.channel).filter(|c| *c != Channel::Online);
+    let received =
+        parse_date(filing.received_on.trim()).filter(|d| *d <= today && (today - *d).whole_days() <= 366);
+    if track.is_none() {
+        problems.push(("track", l.t("กรุณาเลือกช่องทาง", "Choose a track")));
+    }
+    if channel.is_none() {
+        problems.push(("channel", l.t("กรุณาเลือกช่องทางที่รับเรื่อง", "Choose how the case arrived")));
+    }
+    if received.is_none() {
+        problems.push((
+            "received_on",
+            l.t(
+                "วันที่รับเรื่องต้องอยู่ในรูปแบบ ปปปป-ดด-วว ไม่เกินวันนี้และไม่เกินหนึ่งปีย้อนหลัง",
+                "The received date must be YYYY-MM-DD, not in the future and within the last year",
+            ),
+        ));
+    }
+    let parsed =
+        Submission::parse(&form.to_input(track.unwrap_or(Track::General)), &state.settings.unit_codes());
+    let ready = match (channel, received, &parsed) {
+        (Some(c), Some(r), Ok(s)) if problems.is_empty() => Some((c, r, s)),
+        _ => None,
+    };
+    let Some((channel, received, submission)) = ready else {
+        let mut errors = match &parsed {
+            Err(e) => super::public::FormErrors::from_fields(e, l),
+            Ok(_) => super::public::FormErrors::default(),
+        };
+        for (field, message) in problems {
+            errors.insert(field, message.to_owned());
+        }
+        let page = new_case_page(&state, l, token_of(&csrf, l)?, &user, &filing, form, errors);
+        return Ok((csrf, render_with_status(&page, StatusCode::UNPROCESSABLE_ENTITY)).into_response());
+    };
+    let filing = crate::intake::Filing {
+        channel,
+        form_nonce: None,
+        received_on: Some(received),
+        actor: &user.username,
+    };
+    let receipt =
+        crate::intake::file(&state, submission, &filing).await.map_err(|e| PageError(e.into(), l))?;
+    let page = NewCaseDone {
+        chrome: Chrome::new(l, &state.settings.organisation, ""),
+        csrf: token_of(&csrf, l)?,
+        display_name: user.display_name.clone(),
+        reference: receipt.reference.to_string(),
+        token: receipt.token.display(),
+    };
+    Ok((csrf, render_with_status(&page, StatusCode::CREATED)).into_response())
 }
