@@ -16,10 +16,10 @@ pub struct Cli {
 #[derive(Args, Clone)]
 pub struct Location {
     /// Data directory (SQLite database and secrets)
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub data_dir: Option<PathBuf>,
     /// PostgreSQL URL for production; the embedded SQLite database when absent
-    #[arg(long, env = "RONGRIAN_DATABASE_URL", hide_env_values = true)]
+    #[arg(long, global = true, env = "RONGRIAN_DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
 }
 
