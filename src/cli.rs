@@ -78,14 +78,8 @@ pub enum UsersAction {
         /// intake_officer, unit_officer, identity_custodian, administrator or auditor (repeatable)
         #[arg(long = "role", required = true)]
         roles: Vec<String>,
-        /// Units to grant (repeatable); needs --escrow-identity
-        #[arg(long = "unit")]
-        units: Vec<String>,
-        /// The offline escrow identity file, to open unit keys for granting
-        #[arg(long)]
-        escrow_identity: Option<PathBuf>,
     },
-    /// Grant units to an account with the escrow identity
+    /// Grant units to an account (after its first sign-in) with the escrow identity
     Grant {
         #[arg(long)]
         username: String,

@@ -30,6 +30,8 @@ pub enum IntakeError {
     AlreadySubmitted,
     #[error("the case is closed")]
     CaseClosed,
+    #[error("the case moved to another unit while the message was sealed")]
+    Moved,
 }
 
 impl From<sqlx::Error> for IntakeError {
@@ -294,7 +296,10 @@ pub async fn add_message(
     let today = state.clock.today().to_string();
     let mut tx = state.store.pool().begin().await?;
     // The write comes first so SQLite takes its lock before the audit head is read.
-    cases::insert_message(&mut tx, view.case_id, "reporter", &today, &sealed).await?;
+    if !cases::insert_message(&mut tx, view.case_id, &view.unit_code, "reporter", &today, &sealed).await? {
+        // The case was handed to another unit a moment ago: nothing is stored; the reporter resends.
+        return Err(IntakeError::Moved);
+    }
     audit::append(
         &mut tx,
         &state.audit_key,

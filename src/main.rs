@@ -37,6 +37,7 @@ async fn main() -> anyhow::Result<()> {
     let clock = Clock::system();
     match cli.command {
         Command::Serve { location, listen } => {
+            let shutdown = shutdown_signal();
             apply_location(&mut settings, &location);
             if let Some(addr) = listen {
                 settings.server.listen = addr;
@@ -55,7 +56,7 @@ async fn main() -> anyhow::Result<()> {
             let addr = app.local_addr()?;
             println!("Rongrian is listening on http://{addr}/");
             tracing::info!(%addr, "listening");
-            app.run_until(shutdown_signal()).await?;
+            app.run_until(shutdown).await?;
         }
         Command::Migrate { location } => {
             apply_location(&mut settings, &location);
@@ -177,16 +178,13 @@ fn print_credentials(c: &Credentials) {
 async fn users(ctx: &AdminContext<'_>, action: UsersAction) -> anyhow::Result<()> {
     let parse_user = |u: &str| Username::parse(u).context("usernames are 3-32 of a-z, 0-9, '.', '_', '-'");
     match action {
-        UsersAction::Add { username, name, email, roles, units, escrow_identity } => {
+        UsersAction::Add { username, name, email, roles } => {
             let username = parse_user(&username)?;
             let roles = roles
                 .iter()
                 .map(|r| Role::from_code(r).with_context(|| format!("unknown role `{r}`")))
                 .collect::<anyhow::Result<Vec<_>>>()?;
             let roles = Roles::new(roles);
-            if !units.is_empty() && escrow_identity.is_none() {
-                anyhow::bail!("granting units needs --escrow-identity");
-            }
             let credentials = staff_accounts::create(
                 ctx,
                 &staff_accounts::NewStaff {
@@ -197,14 +195,10 @@ async fn users(ctx: &AdminContext<'_>, action: UsersAction) -> anyhow::Result<()
                 },
             )
             .await?;
-            if let Some(path) = escrow_identity {
-                let escrow = read_identity_file(&path)?;
-                for unit in &units {
-                    staff_accounts::grant_with_escrow(ctx, &username, unit, &escrow).await?;
-                }
-            }
             println!("created {} ({})", username.as_str(), roles.stored());
             print_credentials(&credentials);
+            println!("At the first sign-in the holder sets their own password and gets a new TOTP secret;");
+            println!("grant units after that with `rongrian users grant`.");
         }
         UsersAction::Grant { username, units, escrow_identity } => {
             let username = parse_user(&username)?;
@@ -216,8 +210,12 @@ async fn users(ctx: &AdminContext<'_>, action: UsersAction) -> anyhow::Result<()
         }
         UsersAction::Disable { username } => {
             let username = parse_user(&username)?;
-            staff_accounts::disable(ctx, &username).await?;
-            println!("disabled {} and ended its sessions", username.as_str());
+            let revoked = staff_accounts::disable(ctx, &username).await?;
+            println!(
+                "disabled {} and ended its sessions; revoked units: {}",
+                username.as_str(),
+                revoked.join(", ")
+            );
         }
         UsersAction::Reset { username } => {
             let username = parse_user(&username)?;

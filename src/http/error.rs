@@ -45,6 +45,10 @@ impl From<IntakeError> for AppError {
         match e {
             IntakeError::AlreadySubmitted => AppError::AlreadySubmitted,
             IntakeError::CaseClosed => AppError::CaseClosed,
+            IntakeError::Moved => AppError::Conflict {
+                en: "The case was just handed to another office. Nothing was saved; please send it again.",
+                th: "เรื่องนี้เพิ่งถูกส่งต่อไปยังหน่วยงานอื่น ข้อความยังไม่ถูกบันทึก กรุณาส่งอีกครั้ง",
+            },
             other => AppError::Internal(other.to_string()),
         }
     }

@@ -57,6 +57,7 @@ pub fn router(state: AppState) -> Router {
         .route("/staff/login", get(pages::staff::login_form))
         .route("/staff/admin/outbox", get(pages::staff::outbox))
         .route("/staff/admin/users", get(pages::staff_admin::users).post(pages::staff_admin::user_action))
+        .route("/staff/setup", get(pages::staff_admin::setup_form).post(pages::staff_admin::setup))
         .route(
             "/staff/password",
             get(pages::staff_admin::password_form).post(pages::staff_admin::change_password),

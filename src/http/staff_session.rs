@@ -27,6 +27,9 @@ pub fn session_cookie_value(parts_headers: &axum::http::HeaderMap, name: &str) -
 
 pub struct Staff(pub StaffUser);
 
+/// The only pages a pending account may use.
+const SETUP_PATHS: &[&str] = &["/staff/setup", "/staff/logout"];
+
 impl FromRequestParts<AppState> for Staff {
     type Rejection = Response;
 
@@ -37,6 +40,10 @@ impl FromRequestParts<AppState> for Staff {
             return Err(Redirect::to("/staff/login").into_response());
         };
         match auth::resume(state, &value).await {
+            // An account someone else set up does nothing before its holder replaces the credentials.
+            Ok(Some(user)) if user.pending_setup && !SETUP_PATHS.contains(&parts.uri.path()) => {
+                Err(Redirect::to("/staff/setup").into_response())
+            }
             Ok(Some(user)) => Ok(Staff(user)),
             Ok(None) => Err(Redirect::to("/staff/login").into_response()),
             Err(e) => Err(PageError(AppError::Internal(e.to_string()), lang).into_response()),

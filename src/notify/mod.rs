@@ -57,6 +57,8 @@ pub fn body(event: Event, reference: &str, due: Option<&str>, settings: &Setting
     )
 }
 
+const QUARTER_HOUR: i64 = 15 * 60;
+
 /// What to tell a unit about which case.
 pub struct Notice<'a> {
     pub event: Event,
@@ -73,13 +75,19 @@ pub async fn notify_unit(
     today: &str,
     now: i64,
 ) -> Result<usize, StorageError> {
+    // With mail off nothing is queued: a queue nobody sends would only keep dates of submissions.
+    if settings.smtp.host.trim().is_empty() {
+        return Ok(0);
+    }
     let addresses = outbox::unit_addresses(conn, notice.unit).await?;
     let subject = notice.event.subject(notice.reference);
     let text = body(notice.event, notice.reference, notice.due, settings);
+    // Mail goes out at the next quarter hour (plus a little jitter): neither the queue row nor the
+    // time a mail arrives dates an anonymous submission more closely than that.
+    let slot = (now / QUARTER_HOUR + 1) * QUARTER_HOUR;
     for recipient in &addresses {
-        // A little random delay: the queue row should not date an anonymous submission to the second.
         let jitter = i64::from(rand::random::<u8>() % 90);
-        outbox::enqueue(conn, &Mail { recipient, subject: &subject, body: &text }, today, now + jitter)
+        outbox::enqueue(conn, &Mail { recipient, subject: &subject, body: &text }, today, slot + jitter)
             .await?;
     }
     Ok(addresses.len())

@@ -6,6 +6,18 @@ use crate::state::AppState;
 use crate::storage::StorageError;
 use crate::storage::outbox;
 
+const LEASE_SECS: i64 = 15 * 60;
+
+/// Deletes sessions past their idle or absolute lifetime, with the personal keys sealed in them.
+async fn purge_sessions(state: &AppState) -> Result<(), StorageError> {
+    let now = state.clock.now_utc().unix_timestamp();
+    let staff = &state.settings.staff;
+    let idle = now - i64::from(staff.session_idle_minutes) * 60;
+    let absolute = now - i64::from(staff.session_absolute_hours) * 3600;
+    let mut conn = state.store.pool().acquire().await?;
+    crate::storage::accounts::purge_sessions(&mut conn, idle, absolute).await
+}
+
 /// Seconds to wait after the n-th failure: 30 s, 1 min, 2 min, … up to an hour.
 pub fn backoff_secs(attempts: i64) -> i64 {
     let exp = u32::try_from(attempts.clamp(0, 7)).unwrap_or(7);
@@ -14,19 +26,20 @@ pub fn backoff_secs(attempts: i64) -> i64 {
 
 /// One pass: reminders first (they enqueue), then sending. Returns how many mails went out.
 pub async fn run_once(state: &AppState, mailer: &Mailer) -> Result<usize, StorageError> {
-    queue_reminders(state).await?;
+    purge_sessions(state).await?;
     if !mailer.configured() {
         return Ok(0);
     }
-    let now = state.clock.now_utc().unix_timestamp();
+    queue_reminders(state).await?;
     let max_attempts = i64::from(state.settings.notify.max_attempts);
     let mut conn = state.store.pool().acquire().await?;
-    let due = outbox::due(&mut conn, now, max_attempts, 50).await?;
+    let due = outbox::due(&mut conn, state.clock.now_utc().unix_timestamp(), max_attempts, 50).await?;
     let mut sent = 0;
     for mail in due {
-        // The lease outlasts the SMTP timeout, so a crashed worker's mail is retried later.
-        let lease = now + i64::try_from(state.settings.smtp.timeout_secs).unwrap_or(60) * 4;
-        if !outbox::claim(&mut conn, mail.id, mail.next_attempt_at, lease).await? {
+        // Claimed at the time of sending, with a lease well beyond a slow SMTP conversation, so
+        // another instance does not send it too; a crashed worker's mail is retried after the lease.
+        let now = state.clock.now_utc().unix_timestamp();
+        if !outbox::claim(&mut conn, mail.id, mail.next_attempt_at, now + LEASE_SECS).await? {
             continue;
         }
         match mailer.send(&mail.recipient, &mail.subject, &mail.body).await {
@@ -36,7 +49,7 @@ pub async fn run_once(state: &AppState, mailer: &Mailer) -> Result<usize, Storag
                 tracing::info!(mail_id = mail.id, to = %mask(&mail.recipient), "mail sent");
             }
             Err(e) => {
-                let next = now + backoff_secs(mail.attempts);
+                let next = state.clock.now_utc().unix_timestamp() + backoff_secs(mail.attempts);
                 outbox::failed(&mut conn, mail.id, next, &e.to_string()).await?;
                 tracing::warn!(mail_id = mail.id, to = %mask(&mail.recipient), attempts = mail.attempts + 1, error = %e, "mail failed");
             }

@@ -1,10 +1,13 @@
 //! Provisioning staff accounts: a personal age key wrapped under the password, a TOTP secret sealed
 //! to a server key, and unit memberships that wrap each unit's secret to the member's personal key.
+//! An account made or reset by someone else starts "pending": at its first sign-in its holder sets a
+//! password, gets a new personal key and a new TOTP secret that nobody else has seen, and only then
+//! can it receive unit grants or reporters' identities.
 use super::StaffError;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::crypto::keys::{self, unwrap_identity, wrap_identity};
-use crate::crypto::password;
+use crate::crypto::password::{self, Pepper};
 use crate::domain::staff::{Roles, Username};
 use crate::storage::audit::{self, AuditEntry, AuditKey};
 use crate::storage::{StorageError, Store, accounts, units};
@@ -56,28 +59,28 @@ struct KeyMaterial {
     personal_recipient: String,
 }
 
-/// Hashes the password and wraps a new (or given) personal identity under it.
+/// Hashes the password and wraps the personal identity under it (argon2id: call off async threads).
 fn key_material(
     password_text: &str,
     personal: &x25519::Identity,
-    settings: &Settings,
+    cost: password::PasswordCost,
+    pepper: &Pepper,
 ) -> Result<KeyMaterial, StaffError> {
-    let cost = settings.staff.password_cost();
     let key_salt = password::new_salt();
-    let wrapping = password::wrapping_identity(password_text, &key_salt, cost)?;
+    let wrapping = password::wrapping_identity(password_text, &key_salt, cost, pepper)?;
     Ok(KeyMaterial {
-        password_hash: password::hash(password_text, cost)?,
+        password_hash: password::hash(password_text, cost, pepper)?,
         key_salt,
         wrapped_personal_key: wrap_identity(personal, &[&wrapping.to_public()])?,
         personal_recipient: personal.to_public().to_string(),
     })
 }
 
-/// A new TOTP secret: sealed for storage, and as the holder sees it once (base32 and otpauth URI).
-struct NewTotp {
+/// A new TOTP secret: sealed for storage, and as its holder sees it once (base32 and otpauth URI).
+pub struct NewTotp {
     sealed: Vec<u8>,
-    base32: Zeroizing<String>,
-    url: Zeroizing<String>,
+    pub base32: Zeroizing<String>,
+    pub url: Zeroizing<String>,
 }
 
 fn new_totp_secret(
@@ -124,6 +127,18 @@ pub struct AdminContext<'a> {
     pub actor: &'a str,
 }
 
+impl AdminContext<'_> {
+    fn pepper(&self) -> Pepper {
+        Pepper::from_server_key(self.cookie_key)
+    }
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, StaffError> + Send + 'static,
+) -> Result<T, StaffError> {
+    tokio::task::spawn_blocking(f).await.map_err(|_| StaffError::Corrupt("key task"))?
+}
+
 pub async fn create(ctx: &AdminContext<'_>, new: &NewStaff<'_>) -> Result<Credentials, StaffError> {
     if new.roles.is_empty() {
         return Err(StaffError::Invalid("an account needs at least one role".into()));
@@ -140,14 +155,12 @@ pub async fn create(ctx: &AdminContext<'_>, new: &NewStaff<'_>) -> Result<Creden
     let username = new.username.as_str();
     let password_text = generated_password();
     let personal = x25519::Identity::generate();
-    let material = key_material(&password_text, &personal, ctx.settings)?;
-    let NewTotp { sealed: totp_sealed, base32, url } =
-        new_totp_secret(username, ctx.settings, ctx.cookie_key)?;
+    let (cost, pepper, pw) = (ctx.settings.staff.password_cost(), ctx.pepper(), password_text.clone());
+    let material = blocking(move || key_material(&pw, &personal, cost, &pepper)).await?;
+    let totp = new_totp_secret(username, ctx.settings, ctx.cookie_key)?;
     let mut tx = ctx.store.pool().begin().await?;
-    if accounts::by_username(&mut tx, username).await?.is_some() {
-        return Err(StaffError::AccountExists(username.to_owned()));
-    }
-    accounts::insert(
+    // The insert comes first: it takes SQLite's write lock, and a taken name is a conflict, not an error.
+    let inserted = accounts::insert(
         &mut tx,
         &accounts::NewAccount {
             username,
@@ -157,20 +170,23 @@ pub async fn create(ctx: &AdminContext<'_>, new: &NewStaff<'_>) -> Result<Creden
             key_salt: &material.key_salt,
             wrapped_personal_key: &material.wrapped_personal_key,
             personal_recipient: &material.personal_recipient,
-            totp_secret: &totp_sealed,
+            totp_secret: &totp.sealed,
             email: new.email,
             created_on: &ctx.clock.today().to_string(),
         },
     )
     .await?;
+    if inserted.is_none() {
+        return Err(StaffError::AccountExists(username.to_owned()));
+    }
     let detail = format!("username={username} roles={}", new.roles.stored());
     audit_admin(&mut tx, ctx.audit_key, ctx.clock, ctx.actor, "account.created", &detail).await?;
     tx.commit().await?;
     Ok(Credentials {
         username: username.to_owned(),
         password: password_text,
-        totp_secret_base32: base32,
-        totp_url: url,
+        totp_secret_base32: totp.base32,
+        totp_url: totp.url,
     })
 }
 
@@ -181,83 +197,105 @@ pub async fn grant_with_escrow(
     unit: &str,
     escrow: &x25519::Identity,
 ) -> Result<(), StaffError> {
-    let mut tx = ctx.store.pool().begin().await?;
-    let wrapped = units::escrow_wrapped_secret(&mut tx, unit)
+    let mut conn = ctx.store.pool().acquire().await?;
+    let wrapped = units::escrow_wrapped_secret(&mut conn, unit)
         .await?
         .ok_or_else(|| StaffError::UnknownUnit(unit.into()))?;
+    drop(conn);
     let unit_identity = unwrap_identity(&wrapped, escrow)?;
-    grant(&mut tx, ctx, username, unit, &unit_identity).await?;
-    tx.commit().await?;
-    Ok(())
+    grant(ctx, username, unit, &unit_identity).await
 }
 
-/// Wraps an open unit identity to the account's personal key and records the membership.
+/// Wraps an open unit identity to the account's personal key and records the membership. Refused
+/// for a pending account: its key is still one that someone else set up.
 pub async fn grant(
-    conn: &mut sqlx::AnyConnection,
     ctx: &AdminContext<'_>,
     username: &Username,
     unit: &str,
     unit_identity: &x25519::Identity,
 ) -> Result<(), StaffError> {
-    let account = accounts::by_username(conn, username.as_str())
+    let mut conn = ctx.store.pool().acquire().await?;
+    let account = accounts::by_username(&mut conn, username.as_str())
         .await?
         .ok_or_else(|| StaffError::UnknownAccount(username.as_str().into()))?;
+    drop(conn);
+    if account.pending_setup {
+        return Err(StaffError::PendingSetup(username.as_str().into()));
+    }
     let recipient = keys::parse_recipient(&account.personal_recipient)?;
     let wrapped = wrap_identity(unit_identity, &[&recipient])?;
-    accounts::grant_unit(conn, unit, account.id, &wrapped, &ctx.clock.today().to_string()).await?;
-    let detail = format!("username={} unit={unit}", username.as_str());
-    audit_admin(conn, ctx.audit_key, ctx.clock, ctx.actor, "unit.granted", &detail).await?;
-    Ok(())
-}
-
-pub async fn disable(ctx: &AdminContext<'_>, username: &Username) -> Result<(), StaffError> {
     let mut tx = ctx.store.pool().begin().await?;
-    let account = accounts::by_username(&mut tx, username.as_str())
-        .await?
-        .ok_or_else(|| StaffError::UnknownAccount(username.as_str().into()))?;
-    accounts::set_disabled(&mut tx, account.id, true).await?;
-    accounts::delete_sessions_of(&mut tx, account.id).await?;
-    let detail = format!("username={}", username.as_str());
-    audit_admin(&mut tx, ctx.audit_key, ctx.clock, ctx.actor, "account.disabled", &detail).await?;
+    if !accounts::grant_unit(
+        &mut tx,
+        unit,
+        account.id,
+        &account.personal_recipient,
+        &wrapped,
+        &ctx.clock.today().to_string(),
+    )
+    .await?
+    {
+        return Err(StaffError::PendingSetup(username.as_str().into()));
+    }
+    let detail = format!("username={} unit={unit}", username.as_str());
+    audit_admin(&mut tx, ctx.audit_key, ctx.clock, ctx.actor, "unit.granted", &detail).await?;
     tx.commit().await?;
     Ok(())
 }
 
-/// An administrator's reset: new password, new personal key, new TOTP secret. The old personal key
-/// is gone, so every unit grant is revoked and must be renewed; the list is returned.
+/// Disables an account: its sessions end and its unit grants are revoked (a former officer's
+/// password must open nothing, even with a copy of the database).
+pub async fn disable(ctx: &AdminContext<'_>, username: &Username) -> Result<Vec<String>, StaffError> {
+    let mut tx = ctx.store.pool().begin().await?;
+    let id = accounts::disable(&mut tx, username.as_str())
+        .await?
+        .ok_or_else(|| StaffError::UnknownAccount(username.as_str().into()))?;
+    accounts::delete_sessions_of(&mut tx, id).await?;
+    let revoked = accounts::revoke_all_units(&mut tx, id).await?;
+    let detail = format!("username={} revoked_units={}", username.as_str(), revoked.join(","));
+    audit_admin(&mut tx, ctx.audit_key, ctx.clock, ctx.actor, "account.disabled", &detail).await?;
+    tx.commit().await?;
+    Ok(revoked)
+}
+
+/// An administrator's reset: new password, new personal key, new TOTP secret, and the account is
+/// pending again (its holder replaces them at the next sign-in). Unit grants wrapped to the old key
+/// are revoked and must be renewed; the list is returned.
 pub async fn reset(
     ctx: &AdminContext<'_>,
     username: &Username,
 ) -> Result<(Credentials, Vec<String>), StaffError> {
     let password_text = generated_password();
     let personal = x25519::Identity::generate();
-    let material = key_material(&password_text, &personal, ctx.settings)?;
-    let NewTotp { sealed: totp_sealed, base32, url } =
-        new_totp_secret(username.as_str(), ctx.settings, ctx.cookie_key)?;
+    let (cost, pepper, pw) = (ctx.settings.staff.password_cost(), ctx.pepper(), password_text.clone());
+    let material = blocking(move || key_material(&pw, &personal, cost, &pepper)).await?;
+    let totp = new_totp_secret(username.as_str(), ctx.settings, ctx.cookie_key)?;
     let mut tx = ctx.store.pool().begin().await?;
-    let account = accounts::by_username(&mut tx, username.as_str())
-        .await?
-        .ok_or_else(|| StaffError::UnknownAccount(username.as_str().into()))?;
-    accounts::set_credentials(
+    let id = accounts::replace_credentials(
         &mut tx,
-        account.id,
-        &material.password_hash,
-        &material.key_salt,
-        &material.wrapped_personal_key,
-        &material.personal_recipient,
-        Some(&totp_sealed),
+        username.as_str(),
+        &accounts::Credentials {
+            password_hash: &material.password_hash,
+            key_salt: &material.key_salt,
+            wrapped_personal_key: &material.wrapped_personal_key,
+            personal_recipient: &material.personal_recipient,
+            totp_secret: &totp.sealed,
+            pending_setup: true,
+        },
+        None,
     )
-    .await?;
-    accounts::delete_sessions_of(&mut tx, account.id).await?;
-    let revoked = accounts::revoke_all_units(&mut tx, account.id).await?;
+    .await?
+    .ok_or_else(|| StaffError::UnknownAccount(username.as_str().into()))?;
+    accounts::delete_sessions_of(&mut tx, id).await?;
+    let revoked = accounts::revoke_all_units(&mut tx, id).await?;
     let detail = format!("username={} revoked_units={}", username.as_str(), revoked.join(","));
     audit_admin(&mut tx, ctx.audit_key, ctx.clock, ctx.actor, "account.reset", &detail).await?;
     tx.commit().await?;
     let credentials = Credentials {
         username: username.as_str().to_owned(),
         password: password_text,
-        totp_secret_base32: base32,
-        totp_url: url,
+        totp_secret_base32: totp.base32,
+        totp_url: totp.url,
     };
     Ok((credentials, revoked))
 }
@@ -269,8 +307,9 @@ pub fn open_personal_key(
     wrapped_personal_key: &[u8],
     password_text: &str,
     cost: password::PasswordCost,
+    pepper: &Pepper,
 ) -> Result<x25519::Identity, StaffError> {
-    let wrapping = password::wrapping_identity(password_text, key_salt, cost)?;
+    let wrapping = password::wrapping_identity(password_text, key_salt, cost, pepper)?;
     Ok(unwrap_identity(wrapped_personal_key, &wrapping)?)
 }
 
@@ -279,29 +318,18 @@ pub fn identity_text(identity: &x25519::Identity) -> Zeroizing<String> {
     Zeroizing::new(identity.to_string().expose_secret().to_owned())
 }
 
-#[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn generated_passwords_are_long_grouped_and_strong() {
-        let p = generated_password();
-        assert_eq!(p.len(), 29);
-        assert!(crate::domain::staff::check_new_password(&p, &[]).is_ok());
-        assert_ne!(*p, *generated_password());
-    }
-}
-
 #[derive(Debug)]
 pub enum PasswordChange {
     Changed,
     WrongCurrent,
     Rejected(crate::domain::staff::PasswordProblem),
+    /// An administrator reset the account meanwhile; nothing was changed.
+    Conflict,
 }
 
 /// Changes an officer's own password: the personal key (open in their session) is wrapped again
-/// under the new password, so unit grants keep working. Other sessions of the account end.
+/// under the new password, so unit grants keep working. Other sessions of the account end. The
+/// change applies only if the credentials are still the ones the session was opened with.
 pub async fn change_password(
     state: &crate::state::AppState,
     user: &crate::staff::auth::StaffUser,
@@ -311,9 +339,10 @@ pub async fn change_password(
     let mut conn = state.store.pool().acquire().await?;
     let account = accounts::by_id(&mut conn, user.account_id).await?.ok_or(StaffError::Corrupt("account"))?;
     drop(conn);
-    let stored = account.password_hash.clone();
-    let check = current.clone();
-    let ok = tokio::task::spawn_blocking(move || password::verify(&check, &stored)).await.unwrap_or(false);
+    let pepper = Pepper::from_server_key(&state.cookie_key);
+    let (stored, check, p) = (account.password_hash.clone(), current.clone(), pepper.clone());
+    let ok =
+        tokio::task::spawn_blocking(move || password::verify(&check, &stored, &p)).await.unwrap_or(false);
     if !ok {
         return Ok(PasswordChange::WrongCurrent);
     }
@@ -323,22 +352,26 @@ pub async fn change_password(
     ) {
         return Ok(PasswordChange::Rejected(problem));
     }
-    let settings = state.settings.clone();
-    let personal = user.personal.clone();
-    let material = tokio::task::spawn_blocking(move || key_material(&new, &personal, &settings))
-        .await
-        .map_err(|_| StaffError::Corrupt("key task"))??;
+    let (cost, personal) = (state.settings.staff.password_cost(), user.personal.clone());
+    let material = blocking(move || key_material(&new, &personal, cost, &pepper)).await?;
     let mut tx = state.store.pool().begin().await?;
-    accounts::set_credentials(
+    let changed = accounts::replace_credentials(
         &mut tx,
-        account.id,
-        &material.password_hash,
-        &material.key_salt,
-        &material.wrapped_personal_key,
-        &material.personal_recipient,
-        None,
+        &account.username,
+        &accounts::Credentials {
+            password_hash: &material.password_hash,
+            key_salt: &material.key_salt,
+            wrapped_personal_key: &material.wrapped_personal_key,
+            personal_recipient: &material.personal_recipient,
+            totp_secret: &account.totp_secret,
+            pending_setup: false,
+        },
+        Some(&account.password_hash),
     )
     .await?;
+    if changed.is_none() {
+        return Ok(PasswordChange::Conflict);
+    }
     accounts::delete_other_sessions(&mut tx, account.id, user.session_hash()).await?;
     let today = state.clock.today().to_string();
     audit::append(
@@ -355,4 +388,85 @@ pub async fn change_password(
     .await?;
     tx.commit().await?;
     Ok(PasswordChange::Changed)
+}
+
+pub enum Setup {
+    /// Done: the new TOTP secret, shown once; every session of the account has ended.
+    Done(NewTotp),
+    Rejected(crate::domain::staff::PasswordProblem),
+    Conflict,
+}
+
+/// The first sign-in of a pending account: its holder's own password, a new personal key and a new
+/// TOTP secret. Nothing was sealed to the old key (pending accounts get no grants and no identities),
+/// so it is simply replaced.
+pub async fn complete_setup(
+    state: &crate::state::AppState,
+    account_id: i64,
+    new: Zeroizing<String>,
+) -> Result<Setup, StaffError> {
+    let mut conn = state.store.pool().acquire().await?;
+    let account = accounts::by_id(&mut conn, account_id).await?.ok_or(StaffError::Corrupt("account"))?;
+    drop(conn);
+    if !account.pending_setup {
+        return Ok(Setup::Conflict);
+    }
+    if let Err(problem) = crate::domain::staff::check_new_password(
+        &new,
+        &[account.username.as_str(), account.display_name.as_str()],
+    ) {
+        return Ok(Setup::Rejected(problem));
+    }
+    let personal = x25519::Identity::generate();
+    let (cost, pepper) = (state.settings.staff.password_cost(), Pepper::from_server_key(&state.cookie_key));
+    let material = blocking(move || key_material(&new, &personal, cost, &pepper)).await?;
+    let totp = new_totp_secret(&account.username, &state.settings, &state.cookie_key)?;
+    let mut tx = state.store.pool().begin().await?;
+    let done = accounts::replace_credentials(
+        &mut tx,
+        &account.username,
+        &accounts::Credentials {
+            password_hash: &material.password_hash,
+            key_salt: &material.key_salt,
+            wrapped_personal_key: &material.wrapped_personal_key,
+            personal_recipient: &material.personal_recipient,
+            totp_secret: &totp.sealed,
+            pending_setup: false,
+        },
+        Some(&account.password_hash),
+    )
+    .await?;
+    if done.is_none() {
+        return Ok(Setup::Conflict);
+    }
+    accounts::delete_sessions_of(&mut tx, account.id).await?;
+    let today = state.clock.today().to_string();
+    audit::append(
+        &mut tx,
+        &state.audit_key,
+        &AuditEntry {
+            recorded_on: &today,
+            actor: &account.username,
+            action: "account.setup_completed",
+            case_id: None,
+            detail: "",
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Setup::Done(totp))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_passwords_are_long_grouped_and_strong() {
+        let p = generated_password();
+        assert_eq!(p.len(), 29);
+        assert!(crate::domain::staff::check_new_password(&p, &[]).is_ok());
+        assert_ne!(*p, *generated_password());
+    }
 }

@@ -3,7 +3,8 @@
 //! database alone nor the cookie alone recovers the personal key. Logout and expiry delete it.
 use super::StaffError;
 use super::accounts::{identity_text, open_personal_key, totp};
-use crate::crypto::{keys, password, seal};
+use crate::crypto::password::{self, Pepper};
+use crate::crypto::{keys, seal};
 use crate::domain::staff::{Role, Roles, Username};
 use crate::state::AppState;
 use crate::storage::accounts::{self, AccountRow};
@@ -70,6 +71,8 @@ pub struct StaffUser {
     pub display_name: String,
     pub roles: Roles,
     pub personal: x25519::Identity,
+    /// Made or reset by someone else: must set its own password and TOTP before anything else.
+    pub pending_setup: bool,
     session_hash: [u8; 32],
 }
 
@@ -123,7 +126,8 @@ async fn audit_login(state: &AppState, actor: &str, action: &str) -> Result<(), 
     Ok(())
 }
 
-/// Checks password (argon2id, off the async threads) and TOTP code, then opens a session.
+/// Checks password (argon2id, off the async threads) and TOTP code, then opens a session. Every
+/// failure takes the same steps (a password check and an audit entry), known user or not.
 pub async fn login(
     state: &AppState,
     username: &str,
@@ -131,6 +135,7 @@ pub async fn login(
     code: &str,
 ) -> Result<(SessionCookie, StaffUser), LoginFailure> {
     let cost = state.settings.staff.password_cost();
+    let pepper = Pepper::from_server_key(&state.cookie_key);
     let account = match Username::parse(username) {
         Some(u) => {
             let mut conn = state.store.pool().acquire().await?;
@@ -139,38 +144,38 @@ pub async fn login(
         None => None,
     };
     let Some(account) = account else {
-        let pw = password_text.clone();
-        let _ = tokio::task::spawn_blocking(move || password::verify_dummy(&pw, cost)).await;
+        let (pw, p) = (password_text.clone(), pepper.clone());
+        let _ = tokio::task::spawn_blocking(move || password::verify_dummy(&pw, cost, &p)).await;
+        audit_login(state, "unknown", "login.failed").await?;
         return Err(LoginFailure::Invalid);
     };
-    let stored = account.password_hash.clone();
-    let pw = password_text.clone();
-    let ok = tokio::task::spawn_blocking(move || password::verify(&pw, &stored)).await.unwrap_or(false);
+    let (stored, pw, p) = (account.password_hash.clone(), password_text.clone(), pepper.clone());
+    let ok = tokio::task::spawn_blocking(move || password::verify(&pw, &stored, &p)).await.unwrap_or(false);
     if !ok || account.disabled {
         audit_login(state, &account.username, "login.failed").await?;
         return Err(LoginFailure::Invalid);
     }
-    let step = check_totp(state, &account, code)?;
-    let Some(step) = step else {
+    let Some(step) = check_totp(state, &account, code)? else {
         audit_login(state, &account.username, "login.failed").await?;
         return Err(LoginFailure::Invalid);
     };
+    // The key is opened before the transaction: argon2 must not hold SQLite's write lock.
+    let (salt, wrapped, pw) =
+        (account.key_salt.clone(), account.wrapped_personal_key.clone(), password_text.clone());
+    let personal =
+        tokio::task::spawn_blocking(move || open_personal_key(&salt, &wrapped, &pw, cost, &pepper))
+            .await
+            .map_err(|_| StaffError::Corrupt("key task"))??;
+    let cookie = SessionCookie::generate();
+    let envelope =
+        seal::seal(identity_text(&personal).as_bytes(), &[&cookie.envelope_identity()?.to_public()])
+            .map_err(StaffError::from)?;
     let mut tx = state.store.pool().begin().await?;
     if !accounts::use_totp_step(&mut tx, account.id, step).await? {
         drop(tx);
         audit_login(state, &account.username, "login.totp_replayed").await?;
         return Err(LoginFailure::Replayed);
     }
-    let (salt, wrapped, pw) =
-        (account.key_salt.clone(), account.wrapped_personal_key.clone(), password_text.clone());
-    let personal = tokio::task::spawn_blocking(move || open_personal_key(&salt, &wrapped, &pw, cost))
-        .await
-        .map_err(|_| StaffError::Corrupt("key task"))??;
-
-    let cookie = SessionCookie::generate();
-    let envelope =
-        seal::seal(identity_text(&personal).as_bytes(), &[&cookie.envelope_identity()?.to_public()])
-            .map_err(StaffError::from)?;
     let now = state.clock.now_utc().unix_timestamp();
     accounts::insert_session(&mut tx, &cookie.id_hash(), account.id, now, &envelope).await?;
     let today = state.clock.today().to_string();
@@ -193,6 +198,7 @@ pub async fn login(
         username: account.username,
         display_name: account.display_name,
         personal,
+        pending_setup: account.pending_setup,
         session_hash: cookie.id_hash(),
     };
     Ok((cookie, user))
@@ -244,6 +250,7 @@ pub async fn resume(state: &AppState, cookie_value: &str) -> Result<Option<Staff
         username: account.username,
         display_name: account.display_name,
         personal,
+        pending_setup: account.pending_setup,
         session_hash: id_hash,
     }))
 }

@@ -192,7 +192,9 @@ pub async fn send_message(
     )?;
     let today = state.clock.today().to_string();
     let mut tx = state.store.pool().begin().await?;
-    cases::insert_message(&mut tx, row.id, "staff", &today, &body).await?;
+    if !cases::insert_message(&mut tx, row.id, &row.unit_code, "staff", &today, &body).await? {
+        return Ok(Done::NotFound);
+    }
     audit::append(
         &mut tx,
         &state.audit_key,
@@ -237,6 +239,7 @@ pub async fn transition(
         &mut tx,
         &cases::Transition {
             case_id: row.id,
+            unit: &row.unit_code,
             from: from.code(),
             to: to.code(),
             on: &today,
@@ -278,8 +281,9 @@ pub async fn transition(
 }
 
 /// Hands a case to another unit: content, messages and notes are re-sealed to the new unit (and
-/// escrow, and the reporter for messages), so the old unit can no longer open it. Only someone who
-/// can open the case can do this.
+/// escrow, and the reporter for messages), inside one transaction that first locks the case, so the
+/// old unit can open nothing of it afterwards. Only someone who can open the case can do this, and
+/// never to the unit the complaint concerns.
 pub async fn reassign(
     state: &AppState,
     user: &StaffUser,
@@ -296,32 +300,33 @@ pub async fn reassign(
     {
         return Ok(refused());
     }
-    let escrow = &state.keyring.escrow;
-    let reporter = keys::parse_recipient(&row.reporter_recipient)?;
-    // The padded plaintext is re-sealed as it is, so its size bucket stays the same.
-    let content = seal::seal(&seal::open(&row.content, &unit)?, &[new_unit, escrow])?;
-    let mut conn = state.store.pool().acquire().await?;
-    let mut messages = Vec::new();
-    for m in cases::messages(&mut conn, row.id).await? {
-        messages.push((m.id, seal::seal(&seal::open(&m.body, &unit)?, &[new_unit, escrow, &reporter])?));
-    }
-    let mut notes = Vec::new();
-    for e in cases::events(&mut conn, row.id).await? {
-        if let Some(note) = e.note {
-            notes.push((e.id, seal::seal(&seal::open(&note, &unit)?, &[new_unit, escrow])?));
-        }
-    }
-    drop(conn);
-    let today = state.clock.today().to_string();
-    let mut tx = state.store.pool().begin().await?;
-    if !cases::reassign(&mut tx, row.id, &row.unit_code, to_unit, &content).await? {
+    let content: OpenedContent = seal::open_json(&row.content, &unit)?;
+    if content.concerns_unit.as_deref() == Some(to_unit) {
         return Ok(refused());
     }
-    for (id, body) in &messages {
-        cases::reseal_message(&mut tx, *id, body).await?;
+    let escrow = &state.keyring.escrow;
+    let reporter = keys::parse_recipient(&row.reporter_recipient)?;
+    let today = state.clock.today().to_string();
+    let mut tx = state.store.pool().begin().await?;
+    if !cases::lock_for_reassignment(&mut tx, row.id, &row.unit_code).await? {
+        return Ok(refused());
     }
-    for (id, note) in &notes {
-        cases::reseal_event_note(&mut tx, *id, note).await?;
+    // Read again under the lock: whatever was added until now is re-sealed too.
+    let sealed = cases::content_of(&mut tx, row.id).await?;
+    // The padded plaintext is re-sealed as it is, so its size bucket stays the same.
+    let content = seal::seal(&seal::open(&sealed, &unit)?, &[new_unit, escrow])?;
+    for m in cases::messages(&mut tx, row.id).await? {
+        let body = seal::seal(&seal::open(&m.body, &unit)?, &[new_unit, escrow, &reporter])?;
+        cases::reseal_message(&mut tx, m.id, &body).await?;
+    }
+    for e in cases::events(&mut tx, row.id).await? {
+        if let Some(note) = e.note {
+            let note = seal::seal(&seal::open(&note, &unit)?, &[new_unit, escrow])?;
+            cases::reseal_event_note(&mut tx, e.id, &note).await?;
+        }
+    }
+    if !cases::reassign(&mut tx, row.id, &row.unit_code, to_unit, &content).await? {
+        return Ok(refused());
     }
     let detail = format!("{} -> {to_unit}", row.unit_code);
     audit::append(

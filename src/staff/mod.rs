@@ -16,6 +16,8 @@ pub enum StaffError {
     UnknownAccount(String),
     #[error("an account named `{0}` already exists")]
     AccountExists(String),
+    #[error("`{0}` has not completed its first sign-in; grant units after that")]
+    PendingSetup(String),
     #[error("no unit `{0}`")]
     UnknownUnit(String),
     #[error("{0}")]

@@ -29,11 +29,12 @@ pub struct AccountRow {
     pub totp_secret: Vec<u8>,
     pub totp_last_step: i64,
     pub disabled: bool,
+    pub pending_setup: bool,
 }
 
 // Booleans are read through CAST: sqlx's Any driver cannot decode SQLite's BOOLEAN declared type.
 const ACCOUNT_COLUMNS: &str = "id, username, display_name, roles, password_hash, key_salt, wrapped_personal_key, \
-     personal_recipient, totp_secret, totp_last_step, CAST(disabled AS INTEGER)";
+     personal_recipient, totp_secret, totp_last_step, CAST(disabled AS INTEGER), pending_setup";
 
 fn account(r: &AnyRow) -> Result<AccountRow, sqlx::Error> {
     Ok(AccountRow {
@@ -48,14 +49,17 @@ fn account(r: &AnyRow) -> Result<AccountRow, sqlx::Error> {
         totp_secret: r.try_get(8)?,
         totp_last_step: r.try_get(9)?,
         disabled: r.try_get::<i64, _>(10)? != 0,
+        pending_setup: r.try_get::<i64, _>(11)? != 0,
     })
 }
 
-pub async fn insert(conn: &mut AnyConnection, a: &NewAccount<'_>) -> Result<i64, StorageError> {
+/// Inserts a new (pending) account; `None` if the username is taken.
+pub async fn insert(conn: &mut AnyConnection, a: &NewAccount<'_>) -> Result<Option<i64>, StorageError> {
     let row = sqlx::query(
         "INSERT INTO accounts (username, display_name, roles, password_hash, key_salt, wrapped_personal_key, \
          personal_recipient, totp_secret, totp_last_step, disabled, created_on, email) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, FALSE, $9, $10) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, FALSE, $9, $10) \
+         ON CONFLICT (username) DO NOTHING RETURNING id",
     )
     .bind(a.username.to_owned())
     .bind(a.display_name.to_owned())
@@ -67,9 +71,9 @@ pub async fn insert(conn: &mut AnyConnection, a: &NewAccount<'_>) -> Result<i64,
     .bind(a.totp_secret.to_vec())
     .bind(a.created_on.to_owned())
     .bind(a.email.map(str::to_owned))
-    .fetch_one(conn)
+    .fetch_optional(conn)
     .await?;
-    Ok(row.try_get(0)?)
+    Ok(row.map(|r| r.try_get(0)).transpose()?)
 }
 
 pub async fn by_username(
@@ -117,48 +121,50 @@ pub async fn use_totp_step(
     Ok(done.rows_affected() == 1)
 }
 
-pub async fn set_disabled(
-    conn: &mut AnyConnection,
-    account_id: i64,
-    disabled: bool,
-) -> Result<(), StorageError> {
-    sqlx::query("UPDATE accounts SET disabled = $1 WHERE id = $2")
-        .bind(disabled)
-        .bind(account_id)
-        .execute(conn)
+/// Disables an account by name; its id, or `None` if there is no such account.
+pub async fn disable(conn: &mut AnyConnection, username: &str) -> Result<Option<i64>, StorageError> {
+    let row = sqlx::query("UPDATE accounts SET disabled = TRUE WHERE username = $1 RETURNING id")
+        .bind(username.to_owned())
+        .fetch_optional(conn)
         .await?;
-    Ok(())
+    Ok(row.map(|r| r.try_get(0)).transpose()?)
 }
 
-/// Replaces the credentials and personal key (a reset or a password change).
-pub async fn set_credentials(
+pub struct Credentials<'a> {
+    pub password_hash: &'a str,
+    pub key_salt: &'a [u8],
+    pub wrapped_personal_key: &'a [u8],
+    pub personal_recipient: &'a str,
+    pub totp_secret: &'a [u8],
+    pub pending_setup: bool,
+}
+
+/// Replaces an account's credentials and personal key. With `expected_hash`, only if the password
+/// hash is still that one (a reset in between wins). The TOTP replay guard restarts only with a new
+/// secret. Returns the account id, or `None` if nothing matched.
+pub async fn replace_credentials(
     conn: &mut AnyConnection,
-    account_id: i64,
-    password_hash: &str,
-    key_salt: &[u8],
-    wrapped_personal_key: &[u8],
-    personal_recipient: &str,
-    totp_secret: Option<&[u8]>,
-) -> Result<(), StorageError> {
-    sqlx::query(
-        "UPDATE accounts SET password_hash = $1, key_salt = $2, wrapped_personal_key = $3, \
-         personal_recipient = $4 WHERE id = $5",
+    username: &str,
+    c: &Credentials<'_>,
+    expected_hash: Option<&str>,
+) -> Result<Option<i64>, StorageError> {
+    let row = sqlx::query(
+        "UPDATE accounts SET password_hash = $1, key_salt = $2, wrapped_personal_key = $3, personal_recipient = $4, \
+         totp_last_step = CASE WHEN totp_secret = $5 THEN totp_last_step ELSE 0 END, totp_secret = $5, \
+         pending_setup = $6 WHERE username = $7 AND (password_hash = $8 OR $9 = 0) RETURNING id",
     )
-    .bind(password_hash.to_owned())
-    .bind(key_salt.to_vec())
-    .bind(wrapped_personal_key.to_vec())
-    .bind(personal_recipient.to_owned())
-    .bind(account_id)
-    .execute(&mut *conn)
+    .bind(c.password_hash.to_owned())
+    .bind(c.key_salt.to_vec())
+    .bind(c.wrapped_personal_key.to_vec())
+    .bind(c.personal_recipient.to_owned())
+    .bind(c.totp_secret.to_vec())
+    .bind(i64::from(c.pending_setup))
+    .bind(username.to_owned())
+    .bind(expected_hash.unwrap_or_default().to_owned())
+    .bind(i64::from(expected_hash.is_some()))
+    .fetch_optional(conn)
     .await?;
-    if let Some(secret) = totp_secret {
-        sqlx::query("UPDATE accounts SET totp_secret = $1, totp_last_step = 0 WHERE id = $2")
-            .bind(secret.to_vec())
-            .bind(account_id)
-            .execute(conn)
-            .await?;
-    }
-    Ok(())
+    Ok(row.map(|r| r.try_get(0)).transpose()?)
 }
 
 pub struct SessionRow {
@@ -225,24 +231,30 @@ pub async fn delete_sessions_of(conn: &mut AnyConnection, account_id: i64) -> Re
     Ok(())
 }
 
+/// Records a membership, only while the account is enabled, set up, and still has the personal
+/// key the unit secret was wrapped to; `false` otherwise.
 pub async fn grant_unit(
     conn: &mut AnyConnection,
     unit_code: &str,
     account_id: i64,
+    wrapped_to: &str,
     wrapped_unit_key: &[u8],
     today: &str,
-) -> Result<(), StorageError> {
-    sqlx::query(
-        "INSERT INTO unit_members (unit_code, account_id, wrapped_unit_key, granted_on) VALUES ($1, $2, $3, $4) \
+) -> Result<bool, StorageError> {
+    let done = sqlx::query(
+        "INSERT INTO unit_members (unit_code, account_id, wrapped_unit_key, granted_on) \
+         SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM accounts WHERE id = $2 AND personal_recipient = $5 \
+         AND pending_setup = 0 AND disabled = FALSE) \
          ON CONFLICT (unit_code, account_id) DO UPDATE SET wrapped_unit_key = $3, granted_on = $4",
     )
     .bind(unit_code.to_owned())
     .bind(account_id)
     .bind(wrapped_unit_key.to_vec())
     .bind(today.to_owned())
+    .bind(wrapped_to.to_owned())
     .execute(conn)
     .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }
 
 /// The units an account belongs to, with the unit secret wrapped to the account's personal key.
@@ -321,4 +333,17 @@ pub async fn summaries(conn: &mut AnyConnection) -> Result<Vec<AccountSummary>, 
         });
     }
     Ok(out)
+}
+
+pub async fn purge_sessions(
+    conn: &mut AnyConnection,
+    idle_before: i64,
+    created_before: i64,
+) -> Result<(), StorageError> {
+    sqlx::query("DELETE FROM sessions WHERE last_seen_at < $1 OR created_at < $2")
+        .bind(idle_before)
+        .bind(created_before)
+        .execute(conn)
+        .await?;
+    Ok(())
 }

@@ -147,21 +147,28 @@ pub async fn messages(conn: &mut AnyConnection, case_id: i64) -> Result<Vec<Mess
         .collect()
 }
 
+/// Adds a message, only while the case is still with the unit it was sealed to; `false` if the case
+/// moved meanwhile (the caller seals again for the new unit or refuses).
 pub async fn insert_message(
     conn: &mut AnyConnection,
     case_id: i64,
+    sealed_for_unit: &str,
     author: &str,
     sent_on: &str,
     body: &[u8],
-) -> Result<(), StorageError> {
-    sqlx::query("INSERT INTO case_messages (case_id, author, sent_on, body) VALUES ($1, $2, $3, $4)")
-        .bind(case_id)
-        .bind(author.to_owned())
-        .bind(sent_on.to_owned())
-        .bind(body.to_vec())
-        .execute(conn)
-        .await?;
-    Ok(())
+) -> Result<bool, StorageError> {
+    let done = sqlx::query(
+        "INSERT INTO case_messages (case_id, author, sent_on, body) SELECT $1, $2, $3, $4 \
+         WHERE EXISTS (SELECT 1 FROM cases WHERE id = $1 AND unit_code = $5)",
+    )
+    .bind(case_id)
+    .bind(author.to_owned())
+    .bind(sent_on.to_owned())
+    .bind(body.to_vec())
+    .bind(sealed_for_unit.to_owned())
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 pub async fn count(conn: &mut AnyConnection) -> Result<i64, StorageError> {
@@ -315,6 +322,8 @@ pub async fn list_for_units(
 
 pub struct Transition<'a> {
     pub case_id: i64,
+    /// The unit the note was sealed to: the change applies only while the case is still there.
+    pub unit: &'a str,
     pub from: &'a str,
     pub to: &'a str,
     pub on: &'a str,
@@ -334,7 +343,7 @@ pub async fn transition(conn: &mut AnyConnection, t: &Transition<'_>) -> Result<
          rejection_reason = COALESCE($5, rejection_reason), \
          acknowledged_on = CASE WHEN $1 = 'acknowledged' THEN $2 ELSE acknowledged_on END, \
          closed_on = CASE WHEN $1 IN ('concluded', 'not_accepted') THEN $2 ELSE closed_on END \
-         WHERE id = $6 AND status = $7",
+         WHERE id = $6 AND status = $7 AND unit_code = $8",
     )
     .bind(t.to.to_owned())
     .bind(t.on.to_owned())
@@ -343,6 +352,7 @@ pub async fn transition(conn: &mut AnyConnection, t: &Transition<'_>) -> Result<
     .bind(t.rejection_reason.map(str::to_owned))
     .bind(t.case_id)
     .bind(t.from.to_owned())
+    .bind(t.unit.to_owned())
     .execute(&mut *conn)
     .await?;
     if done.rows_affected() != 1 {
@@ -395,6 +405,26 @@ pub async fn events(conn: &mut AnyConnection, case_id: i64) -> Result<Vec<EventR
             })
         })
         .collect()
+}
+
+/// Takes the case row for a reassignment (the first write of the transaction: SQLite's write lock,
+/// PostgreSQL's row lock), so nothing sealed to the old unit can be added while it is re-sealed.
+pub async fn lock_for_reassignment(
+    conn: &mut AnyConnection,
+    case_id: i64,
+    unit: &str,
+) -> Result<bool, StorageError> {
+    let done = sqlx::query("UPDATE cases SET unit_code = unit_code WHERE id = $1 AND unit_code = $2")
+        .bind(case_id)
+        .bind(unit.to_owned())
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn content_of(conn: &mut AnyConnection, case_id: i64) -> Result<Vec<u8>, StorageError> {
+    let row = sqlx::query("SELECT content FROM cases WHERE id = $1").bind(case_id).fetch_one(conn).await?;
+    Ok(row.try_get(0)?)
 }
 
 /// Moves a case to another unit with its content re-sealed; `false` if it moved meanwhile.

@@ -379,15 +379,27 @@ impl TestApp {
         )
         .await
         .expect("create account");
+        // The holder's first sign-in: their own password, a new personal key and TOTP secret.
+        use sqlx::Row;
+        let id: i64 = sqlx::query("SELECT id FROM accounts WHERE username = $1")
+            .bind(c.username.clone())
+            .fetch_one(self.state.store.pool())
+            .await
+            .expect("account")
+            .try_get(0)
+            .expect("id");
+        let password = format!("{}-ลำธารใส-{}", c.username, &c.password[..9]);
+        let totp = match accounts::complete_setup(&self.state, id, zeroize::Zeroizing::new(password.clone()))
+            .await
+        {
+            Ok(accounts::Setup::Done(t)) => t,
+            _ => panic!("first sign-in setup failed"),
+        };
         let escrow = self.escrow_identity();
         for unit in units {
             accounts::grant_with_escrow(&ctx, &username, unit, &escrow).await.expect("grant");
         }
-        Officer {
-            username: c.username,
-            password: c.password.to_string(),
-            totp_secret: c.totp_secret_base32.to_string(),
-        }
+        Officer { username: c.username, password, totp_secret: totp.base32.to_string() }
     }
 
     /// The officer's current TOTP code by the app's clock.

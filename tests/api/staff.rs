@@ -145,6 +145,10 @@ async fn every_route_with_every_role(db: Db) {
         assert_eq!(r.status(), palad_status, "{who}: open palad case");
         let r = app.staff_get(c, &s, &format!("/staff/cases/{works}")).await;
         assert_eq!(r.status(), works_status, "{who}: open works case");
+        let r = app.staff_get(c, &s, "/staff/admin/users").await;
+        assert_eq!(r.status(), if officer.username == "boss" { 200 } else { 404 }, "{who}: accounts page");
+        let r = app.staff_post(c, &s, "/staff/units", &[("unit", "palad"), ("username", "auditor")]).await;
+        assert_eq!(r.status(), if officer.username == "intake" { 200 } else { 404 }, "{who}: grant palad");
         for (case, allowed) in [(&palad, palad_status == 200), (&works, works_status == 200)] {
             let r = app
                 .staff_post(c, &s, &format!("/staff/cases/{case}/messages"), &[("message", "สวัสดีครับ")])
@@ -154,6 +158,11 @@ async fn every_route_with_every_role(db: Db) {
                 .staff_post(c, &s, &format!("/staff/cases/{case}/status"), &[("action", "acknowledge")])
                 .await;
             assert_eq!(r.status(), if allowed { 303 } else { 404 }, "{who}: acknowledge {case}");
+            if !allowed {
+                let r =
+                    app.staff_post(c, &s, &format!("/staff/cases/{case}/unit"), &[("unit", "audit")]).await;
+                assert_eq!(r.status(), 404, "{who}: reassign {case}");
+            }
         }
         app.clock.advance(Duration::from_secs(30));
     }
@@ -357,6 +366,7 @@ async fn identities_are_sealed_to_the_custodians_and_escrow_only(db: Db) {
         &account.try_get::<Vec<u8>, _>(1).expect("wrapped"),
         &custodian.password,
         app.state.settings.staff.password_cost(),
+        &rongrian::crypto::password::Pepper::from_server_key(&app.state.cookie_key),
     )
     .expect("the custodian's password opens their key");
     let opened: serde_json::Value =

@@ -192,8 +192,24 @@ async fn a_reassigned_case_moves_to_the_new_units_key(db: Db) {
     };
     let row = rongrian::storage::cases::by_reference(&mut conn, &reference).await.expect("q").expect("case");
     assert_eq!(row.unit_code, "works");
-    assert!(rongrian::crypto::seal::open(&row.content, &key("works").await).is_ok());
-    assert!(rongrian::crypto::seal::open(&row.content, &key("palad").await).is_err());
+    let (works_key, palad_key) = (key("works").await, key("palad").await);
+    assert!(rongrian::crypto::seal::open(&row.content, &works_key).is_ok());
+    assert!(rongrian::crypto::seal::open(&row.content, &palad_key).is_err());
+    for m in rongrian::storage::cases::messages(&mut conn, row.id).await.expect("messages") {
+        assert!(rongrian::crypto::seal::open(&m.body, &works_key).is_ok());
+        assert!(
+            rongrian::crypto::seal::open(&m.body, &palad_key).is_err(),
+            "a message still opens for the old unit"
+        );
+    }
+    for e in rongrian::storage::cases::events(&mut conn, row.id).await.expect("events") {
+        if let Some(note) = e.note {
+            assert!(
+                rongrian::crypto::seal::open(&note, &palad_key).is_err(),
+                "a note still opens for the old unit"
+            );
+        }
+    }
     // The reporter still reads the officer's message with the token.
     let view: serde_json::Value = app.status(&token).await.json().await.expect("json");
     assert_eq!(view["messages"][0]["text"], "ขอข้อมูลเพิ่ม");
@@ -256,7 +272,93 @@ async fn officers_register_cases_that_arrived_another_way(db: Db) {
     assert_eq!(actor.try_get::<String, _>(0).expect("actor"), "intake");
 }
 
+fn between<'a>(html: &'a str, start: &str, end: &str) -> &'a str {
+    let s = html.find(start).expect("start") + start.len();
+    let e = html[s..].find(end).expect("end") + s;
+    &html[s..e]
+}
+
+async fn an_account_made_by_an_administrator_starts_with_its_holders_own_secrets(db: Db) {
+    let Some(app) = spawn(db, |s| s.limits.browse.burst = 1000).await else { return };
+    let admin = app.create_officer("boss", &[Role::Administrator], &[]).await;
+    let member = app.create_officer("member", &[Role::IntakeOfficer], &["palad"]).await;
+    let c = &app.client;
+    let a = app.login(c, &admin).await;
+    let r = app
+        .staff_post(
+            c,
+            &a,
+            "/staff/admin/users",
+            &[("action", "add"), ("username", "fresh"), ("display_name", "ใหม่"), ("role", "intake_officer")],
+        )
+        .await;
+    let html = r.text().await.expect("html");
+    let shown = Officer {
+        username: "fresh".into(),
+        password: between(&html, "<dd class=\"token\" translate=\"no\">", "</dd>").to_owned(),
+        totp_secret: between(&html, "<dt>รหัสลับ TOTP</dt><dd translate=\"no\">", "</dd>").to_owned(),
+    };
+
+    // A member cannot grant the unit to an account whose key the administrator made.
+    let m = app.login(c, &member).await;
+    let r = app.staff_post(c, &m, "/staff/units", &[("unit", "palad"), ("username", "fresh")]).await;
+    assert_eq!(r.status(), 409);
+
+    // The holder signs in with what the administrator saw, and can only set up the account.
+    let s = app.login(c, &shown).await;
+    let r = app.staff_get(c, &s, "/staff").await;
+    assert_eq!(r.headers()["location"], "/staff/setup");
+    assert_eq!(app.staff_get(c, &s, "/staff/setup").await.status(), 200);
+    let own = "ภูกระดึง-ทะเลหมอก-2569-เช้า";
+    let r = app.staff_post(c, &s, "/staff/setup", &[("new", own), ("repeat", own)]).await;
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.expect("html");
+    let new_secret = between(&html, "<dd class=\"token\" translate=\"no\">", "</dd>").to_owned();
+    assert_ne!(new_secret, shown.totp_secret, "a TOTP secret the administrator never saw");
+    assert_eq!(app.staff_get(c, &s, "/staff").await.status(), 303, "the setup session ended");
+
+    app.clock.advance(Duration::from_secs(30));
+    let code = app.totp_code(&shown);
+    assert_eq!(
+        app.try_login(c, "fresh", &shown.password, &code).await.status(),
+        401,
+        "the shown credentials are dead"
+    );
+    let holder = Officer { username: "fresh".into(), password: own.into(), totp_secret: new_secret };
+    assert_eq!(app.try_login(c, "fresh", own, &code).await.status(), 401, "the old TOTP secret is dead too");
+    let s = app.login(c, &holder).await;
+    assert_eq!(app.staff_get(c, &s, "/staff").await.status(), 200);
+    let r = app.staff_post(c, &m, "/staff/units", &[("unit", "palad"), ("username", "fresh")]).await;
+    assert_eq!(r.status(), 200, "now the unit can be granted");
+}
+
+async fn staff_forms_need_the_csrf_token(db: Db) {
+    let Some(app) = spawn(db, |_| {}).await else { return };
+    let receipt = app.submit_json(&minimal_complaint()).await;
+    let reference = receipt["reference"].as_str().expect("ref").to_owned();
+    let officer = app.create_officer("intake", &[Role::IntakeOfficer], &["palad"]).await;
+    let c = &app.client;
+    let mut s = app.login(c, &officer).await;
+    s.csrf = "forged".into();
+    for (path, fields) in [
+        (format!("/staff/cases/{reference}/status"), vec![("action", "acknowledge")]),
+        (format!("/staff/cases/{reference}/messages"), vec![("message", "x")]),
+        (format!("/staff/cases/{reference}/unit"), vec![("unit", "works")]),
+        ("/staff/units".to_owned(), vec![("unit", "palad"), ("username", "intake")]),
+        ("/staff/password".to_owned(), vec![("current", "a"), ("new", "b"), ("repeat", "b")]),
+        ("/staff/logout".to_owned(), vec![]),
+    ] {
+        let r = app.staff_post(c, &s, &path, &fields).await;
+        assert_eq!(r.status(), 403, "{path} without a valid CSRF token");
+    }
+    let view: serde_json::Value =
+        app.status(receipt["token"].as_str().expect("token")).await.json().await.expect("json");
+    assert_eq!(view["status"], "new", "nothing changed");
+}
+
 on_both_databases!(
+    an_account_made_by_an_administrator_starts_with_its_holders_own_secrets,
+    staff_forms_need_the_csrf_token,
     officers_register_cases_that_arrived_another_way,
     a_password_change_keeps_unit_access_and_refuses_weak_passwords,
     members_grant_units_and_administrators_manage_accounts,

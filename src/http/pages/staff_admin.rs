@@ -97,6 +97,15 @@ pub async fn change_password(
             PasswordChange::Rejected(p) => {
                 (StatusCode::UNPROCESSABLE_ENTITY, false, l.t(p.message_th(), p.message_en()).to_owned())
             }
+            PasswordChange::Conflict => (
+                StatusCode::CONFLICT,
+                false,
+                l.t(
+                    "บัญชีนี้ถูกตั้งค่าใหม่ระหว่างนั้น กรุณาเข้าสู่ระบบอีกครั้ง",
+                    "The account was reset meanwhile; sign in again.",
+                )
+                .to_owned(),
+            ),
         }
     };
     let page = PasswordPage {
@@ -204,13 +213,20 @@ pub async fn grant(
     };
     let username = Username::parse(&form.username).ok_or_else(unknown)?;
     let ctx = admin_context(&state, &user.username);
-    let mut tx = state.store.pool().begin().await.map_err(internal(l))?;
-    match accounts::grant(&mut tx, &ctx, &username, &form.unit, unit_identity).await {
+    match accounts::grant(&ctx, &username, &form.unit, unit_identity).await {
         Ok(()) => {}
         Err(crate::staff::StaffError::UnknownAccount(_)) => return Err(unknown()),
+        Err(crate::staff::StaffError::PendingSetup(_)) => {
+            return Err(PageError(
+                AppError::Conflict {
+                    en: "This account has not completed its first sign-in yet; grant units after that.",
+                    th: "บัญชีนี้ยังไม่ได้เข้าสู่ระบบครั้งแรกเพื่อตั้งรหัสผ่านของตนเอง กรุณามอบสิทธิ์หลังจากนั้น",
+                },
+                l,
+            ));
+        }
         Err(e) => return Err(internal(l)(e)),
     }
-    tx.commit().await.map_err(internal(l))?;
     let notice = Some(format!("{} {} → {}", l.t("มอบสิทธิ์แล้ว", "Granted"), form.unit, username.as_str()));
     let page = units_page(&state, l, &csrf, &user, notice).await?;
     Ok((csrf, render(&page)).into_response())
@@ -420,4 +436,82 @@ fn parse_user_form(bytes: &[u8]) -> Result<UserForm, AppError> {
         }
     }
     Ok(form)
+}
+
+#[derive(Template)]
+#[template(path = "staff/setup.html")]
+pub struct SetupPage {
+    pub chrome: Chrome,
+    pub csrf: String,
+    pub display_name: String,
+    pub message: Option<String>,
+    pub totp: Option<accounts::NewTotp>,
+}
+
+/// The first sign-in of an account someone else made or reset.
+pub async fn setup_form(
+    State(state): State<AppState>,
+    l: Lang,
+    csrf: CsrfToken,
+    Staff(user): Staff,
+) -> Result<Response, PageError> {
+    if !user.pending_setup {
+        return Ok(axum::response::Redirect::to("/staff").into_response());
+    }
+    let page = SetupPage {
+        chrome: Chrome::new(l, &state.settings.organisation, ""),
+        csrf: token_of(&csrf, l)?,
+        display_name: user.display_name.clone(),
+        message: None,
+        totp: None,
+    };
+    Ok((csrf, render(&page)).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SetupForm {
+    #[serde(default)]
+    authenticity_token: String,
+    #[serde(default)]
+    new: Zeroizing<String>,
+    #[serde(default)]
+    repeat: Zeroizing<String>,
+}
+
+pub async fn setup(
+    State(state): State<AppState>,
+    l: Lang,
+    csrf: CsrfToken,
+    Staff(user): Staff,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, PageError> {
+    let bytes = body_bytes(body).map_err(|e| PageError(e, l))?;
+    let form: SetupForm = parse_form(&bytes).map_err(|e| PageError(e, l))?;
+    csrf.verify(&form.authenticity_token).map_err(|_| PageError(AppError::Csrf, l))?;
+    let page = |message: Option<String>, totp: Option<accounts::NewTotp>| -> Result<SetupPage, PageError> {
+        Ok(SetupPage {
+            chrome: Chrome::new(l, &state.settings.organisation, ""),
+            csrf: token_of(&csrf, l)?,
+            display_name: user.display_name.clone(),
+            message,
+            totp,
+        })
+    };
+    if *form.new != *form.repeat {
+        let p =
+            page(Some(l.t("รหัสผ่านใหม่ทั้งสองช่องไม่ตรงกัน", "The two new passwords differ.").to_owned()), None)?;
+        return Ok((csrf, render_with_status(&p, StatusCode::UNPROCESSABLE_ENTITY)).into_response());
+    }
+    match accounts::complete_setup(&state, user.account_id, form.new).await.map_err(internal(l))? {
+        accounts::Setup::Done(totp) => {
+            let p = page(None, Some(totp))?;
+            Ok((csrf, render(&p)).into_response())
+        }
+        accounts::Setup::Rejected(problem) => {
+            let p = page(Some(l.t(problem.message_th(), problem.message_en()).to_owned()), None)?;
+            Ok((csrf, render_with_status(&p, StatusCode::UNPROCESSABLE_ENTITY)).into_response())
+        }
+        accounts::Setup::Conflict => Ok(axum::response::Redirect::to("/staff/login").into_response()),
+    }
 }
