@@ -56,6 +56,33 @@ pub enum Command {
         #[command(subcommand)]
         action: UsersAction,
     },
+    /// Produce the annual report of a fiscal year
+    Report {
+        #[command(flatten)]
+        location: Location,
+        /// Buddhist Era fiscal year, e.g. 2569
+        #[arg(long)]
+        fiscal_year: i64,
+        /// protection | full | statistics
+        #[arg(long, default_value = "protection")]
+        section: String,
+        /// html | csv | json
+        #[arg(long, default_value = "html")]
+        format: String,
+        /// thai | arabic (HTML only; CSV and JSON always use Arabic numerals)
+        #[arg(long, default_value = "thai")]
+        numerals: String,
+        /// Where to write it
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Manage the measures of each fiscal year
+    Measures {
+        #[command(flatten)]
+        location: Location,
+        #[command(subcommand)]
+        action: MeasuresAction,
+    },
     /// Check the hash chain of the audit trail
     VerifyAudit {
         #[command(flatten)]
@@ -97,5 +124,21 @@ pub enum UsersAction {
     Reset {
         #[arg(long)]
         username: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum MeasuresAction {
+    /// Import (add or update) a year's measures from a TOML file like config/measures/2568.toml
+    Import {
+        #[arg(long)]
+        file: PathBuf,
+    },
+    /// Copy a year's measures to another year (periods move to the new year)
+    Copy {
+        #[arg(long)]
+        from: i64,
+        #[arg(long)]
+        to: i64,
     },
 }

@@ -9,6 +9,7 @@ pub mod http;
 pub mod intake;
 pub mod keyring;
 pub mod notify;
+pub mod report;
 pub mod setup;
 pub mod staff;
 pub mod state;

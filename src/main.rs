@@ -2,12 +2,14 @@
 use anyhow::Context;
 use clap::Parser;
 use rongrian::app::{App, shutdown_signal};
-use rongrian::cli::UsersAction;
 use rongrian::cli::{Cli, Command, Location};
+use rongrian::cli::{MeasuresAction, UsersAction};
 use rongrian::clock::Clock;
 use rongrian::config::Settings;
 use rongrian::crypto::keys::read_identity_file;
+use rongrian::domain::fiscal_year::FiscalYear;
 use rongrian::domain::staff::{Role, Roles, Username};
+use rongrian::report::render::{Format, Numerals, Section};
 use rongrian::setup::{self, DataPaths};
 use rongrian::staff::accounts::{self as staff_accounts, AdminContext, Credentials};
 use rongrian::storage::{Store, audit};
@@ -47,6 +49,9 @@ async fn main() -> anyhow::Result<()> {
             let paths = DataPaths::new(&settings.server.data_dir);
             if !paths.has_secrets() {
                 first_start(&settings, &paths, &store, &clock).await?;
+            }
+            if rongrian::report::measures_file::import_example_if_missing(&store, &settings).await? {
+                tracing::info!("imported the example measures (config/measures/2568.toml)");
             }
             let made = setup::ensure_unit_keys(&settings, &store, &clock).await?;
             if !made.is_empty() {
@@ -102,6 +107,46 @@ async fn main() -> anyhow::Result<()> {
             let audit_key = audit::AuditKey::new(secrets.audit_key.clone());
             let ctx = staff_context(&store, &settings, &clock, &secrets, &audit_key);
             users(&ctx, action).await?;
+        }
+        Command::Report { location, fiscal_year, section, format, numerals, out } => {
+            apply_location(&mut settings, &location);
+            let fy = FiscalYear::from_be(fiscal_year)
+                .map_err(|_| anyhow::anyhow!("fiscal year {fiscal_year} is out of range"))?;
+            let section = Section::parse(&section).context("--section is protection, full or statistics")?;
+            let format = Format::parse(&format).context("--format is html, csv or json")?;
+            let numerals = match numerals.as_str() {
+                "thai" => Numerals::Thai,
+                "arabic" => Numerals::Arabic,
+                _ => anyhow::bail!("--numerals is thai or arabic"),
+            };
+            let store = open_store(&settings).await?;
+            store.migrate().await?;
+            let data = rongrian::report::load_from(&store, &settings, fy, clock.today()).await?;
+            let bytes = rongrian::report::render::bytes(&data, section, format, numerals, &settings, true)?;
+            std::fs::write(&out, bytes).with_context(|| format!("cannot write {}", out.display()))?;
+            println!("wrote {} ({} cases in fiscal year {})", out.display(), data.figures.received, fy);
+        }
+        Command::Measures { location, action } => {
+            apply_location(&mut settings, &location);
+            let store = open_store(&settings).await?;
+            store.migrate().await?;
+            match action {
+                MeasuresAction::Import { file } => {
+                    let text = std::fs::read_to_string(&file)
+                        .with_context(|| format!("cannot read {}", file.display()))?;
+                    let list = rongrian::report::measures_file::parse(&text, &settings)?;
+                    rongrian::report::measures_file::import(&store, &list).await?;
+                    println!("imported {} measures", list.len());
+                }
+                MeasuresAction::Copy { from, to } => {
+                    let year = |y: i64| {
+                        FiscalYear::from_be(y).map_err(|_| anyhow::anyhow!("fiscal year {y} is out of range"))
+                    };
+                    let n =
+                        rongrian::report::measures_file::copy_forward(&store, year(from)?, year(to)?).await?;
+                    println!("copied {n} measures from {from} to {to}");
+                }
+            }
         }
         Command::VerifyAudit { location } => {
             apply_location(&mut settings, &location);

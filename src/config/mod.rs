@@ -24,6 +24,14 @@ pub struct Settings {
     pub routing: RoutingSettings,
     pub units: Vec<UnitSettings>,
     pub organisation: OrganisationSettings,
+    pub report: ReportSettings,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportSettings {
+    #[serde(default)]
+    pub link_rules: Vec<crate::report::figures::LinkRule>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -270,6 +278,13 @@ impl Settings {
         }
         self.routing_rules()?;
         self.deadlines.calendar()?;
+        for rule in &self.report.link_rules {
+            for flag in &rule.flags {
+                if crate::domain::measure::MeasureFlag::from_code(flag).is_none() {
+                    return Err(ConfigError::Rule(format!("report.link_rules: unknown flag `{flag}`")));
+                }
+            }
+        }
         Ok(())
     }
 

@@ -5,6 +5,7 @@ mod vocabulary;
 pub mod complaint;
 pub mod deadline;
 pub mod fiscal_year;
+pub mod measure;
 pub mod national_id;
 pub mod reference;
 pub mod routing;

@@ -5,6 +5,7 @@ use axum::response::{IntoResponse, Response};
 
 const ASSETS: &[(&str, &str, &[u8])] = &[
     ("site.css", "text/css; charset=utf-8", include_bytes!("../../templates/assets/site.css")),
+    ("report.css", "text/css; charset=utf-8", include_bytes!("../../templates/assets/report.css")),
     ("Laksaman.woff", "font/woff", include_bytes!("../../templates/assets/Laksaman.woff")),
     ("Laksaman-Bold.woff", "font/woff", include_bytes!("../../templates/assets/Laksaman-Bold.woff")),
 ];

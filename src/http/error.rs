@@ -19,6 +19,12 @@ pub enum AppError {
         th: &'static str,
     },
     Validation(Vec<FieldError>),
+    /// Malformed input with a specific explanation.
+    Invalid {
+        code: &'static str,
+        en: String,
+        th: String,
+    },
     Token(TokenError),
     /// The same answer for every token that matches no case.
     UnknownToken,
@@ -57,7 +63,9 @@ impl From<IntakeError> for AppError {
 impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
-            AppError::BadRequest { .. } | AppError::Token(_) => StatusCode::BAD_REQUEST,
+            AppError::BadRequest { .. } | AppError::Invalid { .. } | AppError::Token(_) => {
+                StatusCode::BAD_REQUEST
+            }
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::UnknownToken | AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::AlreadySubmitted | AppError::CaseClosed | AppError::Conflict { .. } => {
@@ -73,7 +81,7 @@ impl AppError {
 
     pub fn code(&self) -> &'static str {
         match self {
-            AppError::BadRequest { code, .. } => code,
+            AppError::BadRequest { code, .. } | AppError::Invalid { code, .. } => code,
             AppError::Validation(_) => "validation_failed",
             AppError::Token(e) => e.code(),
             AppError::UnknownToken => "unknown_token",
@@ -92,6 +100,7 @@ impl AppError {
     pub fn message_en(&self) -> String {
         match self {
             AppError::BadRequest { en, .. } => (*en).to_owned(),
+            AppError::Invalid { en, .. } => en.clone(),
             AppError::Validation(errors) => {
                 let fields: Vec<String> =
                     errors.iter().map(|e| format!("{}: {}", e.field, e.problem.message_en())).collect();
@@ -121,6 +130,7 @@ impl AppError {
     pub fn message_th(&self) -> String {
         match self {
             AppError::BadRequest { th, .. } => (*th).to_owned(),
+            AppError::Invalid { th, .. } => th.clone(),
             AppError::Validation(_) => "ข้อมูลที่กรอกยังไม่ถูกต้อง กรุณาตรวจสอบช่องที่มีข้อความแจ้งเตือน".into(),
             AppError::Token(e) => e.message_th().to_owned(),
             AppError::UnknownToken => "ไม่พบเรื่องที่ตรงกับรหัสติดตามนี้ กรุณาตรวจสอบรหัสแล้วลองอีกครั้ง".into(),

@@ -50,6 +50,13 @@ pub fn router(state: AppState) -> Router {
         .route("/report/{track}", get(pages::public::complaint_form))
         .route("/follow-up", get(pages::public::follow_up_form))
         .route("/privacy", get(pages::public::privacy))
+        .route("/statistics", get(pages::reports::statistics))
+        .route("/staff/admin/reports", get(pages::reports::reports))
+        .route("/staff/admin/reports/download", get(pages::reports::download))
+        .route(
+            "/staff/admin/measures",
+            get(pages::reports::measures_list).post(pages::reports::measures_save),
+        )
         .route("/lang/{code}", get(pages::public::set_lang))
         .route("/assets/{name}", get(assets::asset))
         .route("/api/v1/openapi.json", get(api::openapi::document))
@@ -64,6 +71,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/staff/units", get(pages::staff_admin::units).post(pages::staff_admin::grant))
         .route("/staff/cases/{reference}/unit", post(pages::staff::reassign))
+        .route("/staff/cases/{reference}/measures", post(pages::staff::link_measures))
         .route("/staff/logout", post(pages::staff::logout))
         .route("/staff/cases/new", get(pages::staff::new_case_form).post(pages::staff::new_case))
         .route("/staff/cases/{reference}", get(pages::staff::case_page))

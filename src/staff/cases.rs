@@ -358,3 +358,60 @@ pub async fn reassign(
     tx.commit().await?;
     Ok(Done::Ok)
 }
+
+/// The measures of the case's fiscal year, with whether an officer linked this case to each.
+pub async fn measure_links(
+    state: &AppState,
+    user: &StaffUser,
+    reference: &str,
+) -> Result<Option<Vec<(i64, crate::domain::measure::Measure, bool)>>, StaffError> {
+    let Some((row, _)) = load(state, user, reference).await? else { return Ok(None) };
+    let fy = crate::domain::fiscal_year::FiscalYear::from_be(row.fiscal_year)
+        .map_err(|_| StaffError::Corrupt("year"))?;
+    let mut conn = state.store.pool().acquire().await?;
+    let linked = crate::storage::measures::links_of(&mut conn, row.id).await?;
+    let all = crate::storage::measures::for_year(&mut conn, fy).await?;
+    Ok(Some(all.into_iter().map(|(id, m)| (id, m, linked.contains(&id))).collect()))
+}
+
+/// Sets which of its year's measures a case evidences (besides the links made by rule).
+pub async fn set_measure_links(
+    state: &AppState,
+    user: &StaffUser,
+    reference: &str,
+    numbers: &[u32],
+) -> Result<Done, StaffError> {
+    let Some((row, _)) = load(state, user, reference).await? else { return Ok(Done::NotFound) };
+    let Some(current) = measure_links(state, user, reference).await? else { return Ok(Done::NotFound) };
+    let today = state.clock.today().to_string();
+    let mut tx = state.store.pool().begin().await?;
+    let mut changes = Vec::new();
+    for (id, m, linked) in &current {
+        let wanted = numbers.contains(&m.number);
+        if wanted
+            && !linked
+            && crate::storage::measures::link(&mut tx, row.id, *id, &today, &user.username).await?
+        {
+            changes.push(format!("+{}", m.number));
+        }
+        if !wanted && *linked && crate::storage::measures::unlink(&mut tx, row.id, *id).await? {
+            changes.push(format!("-{}", m.number));
+        }
+    }
+    if !changes.is_empty() {
+        audit::append(
+            &mut tx,
+            &state.audit_key,
+            &AuditEntry {
+                recorded_on: &today,
+                actor: &user.username,
+                action: "case.measures",
+                case_id: Some(row.id),
+                detail: &changes.join(" "),
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(Done::Ok)
+}

@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod audit;
 pub mod cases;
 pub mod installation;
+pub mod measures;
 pub mod outbox;
 pub mod units;
 

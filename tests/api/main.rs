@@ -11,6 +11,7 @@ mod limits;
 mod mail;
 mod ops;
 mod privacy;
+mod report;
 mod staff;
 mod staff_accounts;
 mod submit;

@@ -1,5 +1,6 @@
 //! Server-rendered pages (askama), Thai first.
 pub mod public;
 pub mod render;
+pub mod reports;
 pub mod staff;
 pub mod staff_admin;

@@ -371,6 +371,7 @@ pub struct CasePage {
     pub agencies: Vec<Choice>,
     pub reasons: Vec<Choice>,
     pub other_units: Vec<Choice>,
+    pub measures: Vec<Choice>,
     pub notice: Option<String>,
 }
 
@@ -428,9 +429,22 @@ pub async fn case_page(
     let notice = match q.done.as_str() {
         "message" => Some(l.t("ส่งข้อความถึงผู้ร้องเรียนแล้ว", "Your message to the reporter was sent.").to_owned()),
         "status" => Some(l.t("บันทึกสถานะเรื่องแล้ว", "The status was recorded.").to_owned()),
+        "measures" => Some(l.t("บันทึกการเชื่อมโยงกับมาตรการแล้ว", "The links to measures were saved.").to_owned()),
         _ => None,
     };
+    let measures = work::measure_links(&state, &user, &reference)
+        .await
+        .map_err(internal(l))?
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(_, m, linked)| Choice {
+            code: m.number.to_string(),
+            label: format!("{}. {}", m.number, m.title),
+            selected: linked,
+        })
+        .collect();
     let page = CasePage {
+        measures,
         csrf: token_of(&csrf, l)?,
         reference: case.row.reference.clone(),
         status: l.t(case.status.label_th(), case.status.label_en()),
@@ -899,4 +913,33 @@ pub async fn new_case(
         token: receipt.token.display(),
     };
     Ok((csrf, render_with_status(&page, StatusCode::CREATED)).into_response())
+}
+
+/// An officer links the case to the measures of its year that it evidences.
+pub async fn link_measures(
+    State(state): State<AppState>,
+    l: Lang,
+    csrf: CsrfToken,
+    Staff(user): Staff,
+    Path(reference): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, PageError> {
+    let bytes = body_bytes(body).map_err(|e| PageError(e, l))?;
+    let pairs: Vec<(String, String)> = parse_form(&bytes).map_err(|e| PageError(e, l))?;
+    let token =
+        pairs.iter().find(|(k, _)| k == "authenticity_token").map(|(_, v)| v.as_str()).unwrap_or_default();
+    csrf.verify(token).map_err(|_| PageError(AppError::Csrf, l))?;
+    let mut numbers = Vec::new();
+    for (k, v) in &pairs {
+        match k.as_str() {
+            "authenticity_token" => {}
+            "measure" => numbers.push(v.parse::<u32>().map_err(|_| PageError(BAD_ACTION, l))?),
+            _ => return Err(PageError(BAD_ACTION, l)),
+        }
+    }
+    match work::set_measure_links(&state, &user, &reference, &numbers).await.map_err(internal(l))? {
+        work::Done::Ok => Ok(after(&reference, "measures")),
+        work::Done::NotFound => Err(PageError(AppError::NotFound, l)),
+        work::Done::Refused(e) => Err(refused(l, e)),
+    }
 }

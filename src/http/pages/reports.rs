@@ -1,0 +1,282 @@
+//! Report pages: the public ITA statistics, administrators' downloads of the annual report, and
+//! administrators' editing of each year's measures.
+use super::render::{Chrome, render};
+use crate::domain::fiscal_year::FiscalYear;
+use crate::domain::measure::{Measure, MeasureFlag, MeasureInput};
+use crate::domain::staff::Role;
+use crate::http::error::{AppError, PageError};
+use crate::http::form::{body_bytes, parse_form};
+use crate::http::lang::Lang;
+use crate::http::staff_session::Staff;
+use crate::report::render::{self as report_render, Format, Numerals, Section};
+use crate::report::{self, measures_file};
+use crate::state::AppState;
+use crate::storage::measures;
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Query, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum_csrf::CsrfToken;
+use serde::Deserialize;
+
+const BAD_YEAR: AppError = AppError::BadRequest {
+    code: "invalid_fiscal_year",
+    en: "The fiscal year is not valid.",
+    th: "ปีงบประมาณไม่ถูกต้อง",
+};
+
+fn year(raw: &str, state: &AppState) -> Result<FiscalYear, AppError> {
+    match raw.trim() {
+        "" => Ok(FiscalYear::containing(state.clock.today())),
+        y => FiscalYear::from_be(y.parse().map_err(|_| BAD_YEAR)?).map_err(|_| BAD_YEAR),
+    }
+}
+
+fn internal<E: std::fmt::Display>(l: Lang) -> impl Fn(E) -> PageError {
+    move |e| PageError(AppError::Internal(e.to_string()), l)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct YearQuery {
+    #[serde(default)]
+    fy: String,
+}
+
+/// The ITA complaint statistics, public: counts per month, quarter and half year by track only.
+pub async fn statistics(
+    State(state): State<AppState>,
+    l: Lang,
+    query: Result<Query<YearQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, PageError> {
+    let Query(q) = query.map_err(|_| PageError(BAD_YEAR, l))?;
+    let fy = year(&q.fy, &state).map_err(|e| PageError(e, l))?;
+    let data = report::load(&state, fy).await.map_err(internal(l))?;
+    let html = report_render::html(&data, Section::Statistics, Numerals::Thai, &state.settings, false)
+        .map_err(internal(l))?;
+    Ok(Html(html).into_response())
+}
+
+fn require_admin(user: &crate::staff::auth::StaffUser, l: Lang) -> Result<(), PageError> {
+    if user.has(Role::Administrator) { Ok(()) } else { Err(PageError(AppError::NotFound, l)) }
+}
+
+#[derive(Template)]
+#[template(path = "staff/reports.html")]
+pub struct ReportsPage {
+    pub chrome: Chrome,
+    pub csrf: String,
+    pub display_name: String,
+    pub fy: String,
+    pub years: Vec<i64>,
+}
+
+pub async fn reports(
+    State(state): State<AppState>,
+    l: Lang,
+    csrf: CsrfToken,
+    Staff(user): Staff,
+) -> Result<Response, PageError> {
+    require_admin(&user, l)?;
+    let mut conn = state.store.pool().acquire().await.map_err(internal(l))?;
+    let page = ReportsPage {
+        chrome: Chrome::new(l, &state.settings.organisation, "/staff"),
+        csrf: csrf.authenticity_token().map_err(internal(l))?,
+        display_name: user.display_name.clone(),
+        fy: FiscalYear::containing(state.clock.today()).to_string(),
+        years: measures::years(&mut conn).await.map_err(internal(l))?,
+    };
+    Ok((csrf, render(&page)).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DownloadQuery {
+    #[serde(default)]
+    fy: String,
+    #[serde(default)]
+    section: String,
+    #[serde(default)]
+    format: String,
+    #[serde(default)]
+    numerals: String,
+}
+
+/// The report as a file: the same renderer as `rongrian report`.
+pub async fn download(
+    State(state): State<AppState>,
+    l: Lang,
+    Staff(user): Staff,
+    query: Result<Query<DownloadQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, PageError> {
+    require_admin(&user, l)?;
+    let bad = || AppError::BadRequest {
+        code: "invalid_report",
+        en: "Choose a fiscal year, a section (protection, full, statistics) and a format (html, csv, json).",
+        th: "กรุณาเลือกปีงบประมาณ ส่วนของรายงาน และรูปแบบไฟล์ให้ถูกต้อง",
+    };
+    let Query(q) = query.map_err(|_| PageError(bad(), l))?;
+    let fy = year(&q.fy, &state).map_err(|e| PageError(e, l))?;
+    let (Some(section), Some(format)) = (Section::parse(&q.section), Format::parse(&q.format)) else {
+        return Err(PageError(bad(), l));
+    };
+    let numerals = if q.numerals == "arabic" { Numerals::Arabic } else { Numerals::Thai };
+    let data = report::load(&state, fy).await.map_err(internal(l))?;
+    let bytes =
+        report_render::bytes(&data, section, format, numerals, &state.settings, true).map_err(internal(l))?;
+    let name = format!("rongrian-{}-{}.{}", fy, q.section, format.extension());
+    let mut response = bytes.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(format.content_type()));
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(response)
+}
+
+pub struct MeasureForm {
+    pub number: u32,
+    pub title: String,
+    pub steps: String,
+    pub responsible_units: String,
+    pub responsible_text: String,
+    pub period_start: String,
+    pub period_end: String,
+    pub output: String,
+    pub outcome: String,
+    pub flags: Vec<(&'static str, &'static str, bool)>,
+}
+
+#[derive(Template)]
+#[template(path = "staff/measures.html")]
+pub struct MeasuresPage {
+    pub chrome: Chrome,
+    pub csrf: String,
+    pub display_name: String,
+    pub fy: String,
+    pub next_fy: String,
+    pub measures: Vec<MeasureForm>,
+    pub notice: Option<String>,
+}
+
+fn form_of(m: &Measure) -> MeasureForm {
+    MeasureForm {
+        number: m.number,
+        title: m.title.clone(),
+        steps: m.steps.join("\n"),
+        responsible_units: m.responsible_units.join(","),
+        responsible_text: m.responsible_text.clone(),
+        period_start: m.period_start.to_string(),
+        period_end: m.period_end.to_string(),
+        output: m.output.clone(),
+        outcome: m.outcome.clone(),
+        flags: MeasureFlag::ALL.iter().map(|f| (f.code(), f.label_th(), m.has(*f))).collect(),
+    }
+}
+
+async fn measures_page(
+    state: &AppState,
+    l: Lang,
+    csrf: &CsrfToken,
+    user: &crate::staff::auth::StaffUser,
+    fy: FiscalYear,
+    notice: Option<String>,
+) -> Result<MeasuresPage, PageError> {
+    let mut conn = state.store.pool().acquire().await.map_err(internal(l))?;
+    let list = measures::for_year(&mut conn, fy).await.map_err(internal(l))?;
+    let next = FiscalYear::from_be(i64::from(fy.be_year()) + 1).unwrap_or(fy);
+    Ok(MeasuresPage {
+        chrome: Chrome::new(l, &state.settings.organisation, "/staff"),
+        csrf: csrf.authenticity_token().map_err(internal(l))?,
+        display_name: user.display_name.clone(),
+        fy: fy.to_string(),
+        next_fy: next.to_string(),
+        measures: list.iter().map(|(_, m)| form_of(m)).collect(),
+        notice,
+    })
+}
+
+pub async fn measures_list(
+    State(state): State<AppState>,
+    l: Lang,
+    csrf: CsrfToken,
+    Staff(user): Staff,
+    query: Result<Query<YearQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, PageError> {
+    require_admin(&user, l)?;
+    let Query(q) = query.map_err(|_| PageError(BAD_YEAR, l))?;
+    let fy = year(&q.fy, &state).map_err(|e| PageError(e, l))?;
+    let page = measures_page(&state, l, &csrf, &user, fy, None).await?;
+    Ok((csrf, render(&page)).into_response())
+}
+
+/// Saves one measure (new or changed), or copies a year's measures forward.
+pub async fn measures_save(
+    State(state): State<AppState>,
+    l: Lang,
+    csrf: CsrfToken,
+    Staff(user): Staff,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, PageError> {
+    require_admin(&user, l)?;
+    let bytes = body_bytes(body).map_err(|e| PageError(e, l))?;
+    let pairs: Vec<(String, String)> = parse_form(&bytes).map_err(|e| PageError(e, l))?;
+    let get = |k: &str| pairs.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone()).unwrap_or_default();
+    csrf.verify(&get("authenticity_token")).map_err(|_| PageError(AppError::Csrf, l))?;
+    let fy = year(&get("fy"), &state).map_err(|e| PageError(e, l))?;
+    let notice = match get("action").as_str() {
+        "copy" => {
+            let to = year(&get("to"), &state).map_err(|e| PageError(e, l))?;
+            match measures_file::copy_forward(&state.store, fy, to).await {
+                Ok(n) => format!("คัดลอกมาตรการ {n} รายการไปยังปีงบประมาณ {to} แล้ว"),
+                Err(measures_file::ImportError::Parse(_)) => {
+                    return Err(PageError(
+                        AppError::Conflict {
+                            en: "That fiscal year already has measures.",
+                            th: "ปีงบประมาณปลายทางมีมาตรการอยู่แล้ว",
+                        },
+                        l,
+                    ));
+                }
+                Err(e) => return Err(internal(l)(e)),
+            }
+        }
+        "save" => {
+            let input = MeasureInput {
+                number: get("number").trim().parse().unwrap_or(0),
+                title: get("title"),
+                steps: get("steps").lines().map(str::to_owned).collect(),
+                responsible_units: get("responsible_units")
+                    .split(',')
+                    .map(|s| s.trim().to_owned())
+                    .filter(|s| !s.is_empty())
+                    .collect(),
+                responsible_text: get("responsible_text"),
+                period_start: Some(get("period_start")).filter(|s| !s.trim().is_empty()),
+                period_end: Some(get("period_end")).filter(|s| !s.trim().is_empty()),
+                output: get("output"),
+                outcome: get("outcome"),
+                flags: pairs.iter().filter(|(k, _)| k == "flag").map(|(_, v)| v.clone()).collect(),
+            };
+            let measure = Measure::parse(fy, &input, &state.settings.unit_codes()).map_err(|e| {
+                PageError(
+                    AppError::Invalid {
+                        code: "invalid_measure",
+                        en: format!("The measure is not valid: {e}."),
+                        th: format!(
+                            "ข้อมูลมาตรการไม่ถูกต้อง (ลำดับ ๑–๙๙ ชื่อมาตรการ หน่วยงานและประเภทที่กำหนด และช่วงเวลาภายในปีงบประมาณ): {e}"
+                        ),
+                    },
+                    l,
+                )
+            })?;
+            measures_file::import(&state.store, std::slice::from_ref(&measure)).await.map_err(internal(l))?;
+            format!("บันทึกมาตรการที่ {} แล้ว", measure.number)
+        }
+        _ => return Err(PageError(BAD_YEAR, l)),
+    };
+    let page = measures_page(&state, l, &csrf, &user, fy, Some(notice)).await?;
+    Ok((csrf, render(&page)).into_response())
+}

@@ -1,0 +1,45 @@
+//! The annual measures report: figures computed from the data (never typed), the protection-measures
+//! section and the ITA complaint statistics, rendered as HTML, CSV and JSON.
+pub mod figures;
+pub mod measures_file;
+pub mod render;
+
+use crate::domain::fiscal_year::FiscalYear;
+use crate::domain::measure::Measure;
+use crate::state::AppState;
+use crate::storage::{StorageError, measures};
+
+/// Everything a report of one fiscal year needs, read in one go.
+pub struct ReportData {
+    pub fiscal_year: FiscalYear,
+    pub measures: Vec<Measure>,
+    pub figures: figures::Figures,
+}
+
+pub async fn load(state: &AppState, fy: FiscalYear) -> Result<ReportData, StorageError> {
+    load_from(&state.store, &state.settings, fy, state.clock.today()).await
+}
+
+/// Reads and computes a year's report as of `today` (figures of a running year count up to today).
+pub async fn load_from(
+    store: &crate::storage::Store,
+    settings: &crate::config::Settings,
+    fy: FiscalYear,
+    today: time::Date,
+) -> Result<ReportData, StorageError> {
+    let mut conn = store.pool().acquire().await?;
+    let measures: Vec<Measure> =
+        measures::for_year(&mut conn, fy).await?.into_iter().map(|(_, m)| m).collect();
+    let facts = measures::facts(&mut conn, fy).await?;
+    let manual = measures::manual_links(&mut conn, fy).await?;
+    let audited = figures::Audited {
+        identity_requests: measures::audit_count(&mut conn, "identity.requested", fy).await?,
+        identity_approvals: measures::audit_count(&mut conn, "identity.approved", fy).await?,
+        identity_denials: measures::audit_count(&mut conn, "identity.denied", fy).await?,
+        identity_openings: measures::audit_count(&mut conn, "identity.opened", fy).await?,
+        evidence_cleaned: measures::audit_count(&mut conn, "evidence.cleaned", fy).await?,
+    };
+    let figures =
+        figures::compute(fy, today, &facts, &measures, &manual, &settings.report.link_rules, audited);
+    Ok(ReportData { fiscal_year: fy, measures, figures })
+}
