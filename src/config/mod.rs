@@ -83,6 +83,7 @@ pub struct LimitSettings {
     pub follow_up: QuotaSettings,
     pub browse: QuotaSettings,
     pub login: QuotaSettings,
+    pub login_account: QuotaSettings,
     pub global: QuotaSettings,
 }
 
@@ -253,6 +254,7 @@ impl Settings {
             ("follow_up", self.limits.follow_up),
             ("browse", self.limits.browse),
             ("login", self.limits.login),
+            ("login_account", self.limits.login_account),
             ("global", self.limits.global),
         ] {
             if q.burst == 0 || q.period_ms == 0 {

@@ -1,7 +1,9 @@
 //! The annual measures report: figures computed from the data (never typed), the protection-measures
 //! section and the ITA complaint statistics, rendered as HTML, CSV and JSON.
+pub mod chart_png;
 pub mod figures;
 pub mod measures_file;
+pub mod office;
 pub mod render;
 
 use crate::domain::fiscal_year::FiscalYear;

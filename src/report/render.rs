@@ -32,6 +32,8 @@ pub enum Format {
     Html,
     Csv,
     Json,
+    Docx,
+    Xlsx,
 }
 
 impl Format {
@@ -40,6 +42,8 @@ impl Format {
             "html" => Some(Self::Html),
             "csv" => Some(Self::Csv),
             "json" => Some(Self::Json),
+            "docx" => Some(Self::Docx),
+            "xlsx" => Some(Self::Xlsx),
             _ => None,
         }
     }
@@ -49,6 +53,8 @@ impl Format {
             Self::Html => "text/html; charset=utf-8",
             Self::Csv => "text/csv; charset=utf-8",
             Self::Json => "application/json",
+            Self::Docx => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            Self::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         }
     }
 
@@ -57,6 +63,8 @@ impl Format {
             Self::Html => "html",
             Self::Csv => "csv",
             Self::Json => "json",
+            Self::Docx => "docx",
+            Self::Xlsx => "xlsx",
         }
     }
 }
@@ -153,7 +161,7 @@ pub struct MeasureRow {
     pub outcome: String,
 }
 
-fn measure_row(m: &Measure, f: &Figures, nums: Numerals, with_figures: bool) -> MeasureRow {
+pub fn measure_row(m: &Measure, f: &Figures, nums: Numerals, with_figures: bool) -> MeasureRow {
     let linked = f.measures.iter().find(|x| x.number == m.number).map(|x| x.linked_cases).unwrap_or(0);
     let values = placeholders(f, linked, nums);
     let (mut output, used_out) = expand(&m.output, &values);
@@ -460,6 +468,8 @@ pub enum RenderError {
     Template(#[from] askama::Error),
     #[error("json: {0}")]
     Json(#[from] serde_json::Error),
+    #[error(transparent)]
+    Office(#[from] super::office::OfficeError),
 }
 
 /// The report as the bytes of a file in the chosen format.
@@ -475,5 +485,7 @@ pub fn bytes(
         Format::Html => html(data, section, numerals, settings, standalone)?.into_bytes(),
         Format::Csv => csv(data, section).into_bytes(),
         Format::Json => serde_json::to_vec_pretty(&json(data))?,
+        Format::Docx => super::office::docx(data, section, numerals, settings)?,
+        Format::Xlsx => super::office::xlsx(data, section)?,
     })
 }

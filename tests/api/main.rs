@@ -9,6 +9,7 @@ mod cli;
 mod headers;
 mod limits;
 mod mail;
+mod office;
 mod ops;
 mod privacy;
 mod report;

@@ -68,7 +68,7 @@ async fn set(
 }
 
 /// Builds the fixture: six cases of fiscal year 2569, one of 2568 and one of 2570.
-async fn fixture(app: &TestApp) {
+pub async fn fixture(app: &TestApp) {
     let a = case(app, "corruption", "bribery", Channel::Online, date!(2025 - 09 - 30), true).await;
     set(app, &a, "concluded", Some("2025-10-02"), Some("2025-10-20"), Some("unsubstantiated"), None, None)
         .await;
@@ -91,7 +91,7 @@ async fn fixture(app: &TestApp) {
     assert!(c.starts_with("2569-") && f.starts_with("2569-"));
 }
 
-async fn admin_session(app: &TestApp) -> crate::helpers::StaffSession {
+pub async fn admin_session(app: &TestApp) -> crate::helpers::StaffSession {
     let admin = app.create_officer("boss", &[Role::Administrator], &[]).await;
     app.login(&app.client, &admin).await
 }

@@ -52,6 +52,37 @@ async fn login_needs_password_and_a_fresh_totp_code(db: Db) {
     assert!(actions.iter().filter(|a| *a == "login.failed").count() >= 3);
 }
 
+async fn guessing_one_password_is_throttled_without_locking_the_officer_out(db: Db) {
+    let Some(app) = spawn(db, |s| {
+        s.limits.login_account.burst = 3;
+        s.limits.login_account.period_ms = 60_000;
+    })
+    .await
+    else {
+        return;
+    };
+    let officer = app.create_officer("target", &[Role::IntakeOfficer], &["palad"]).await;
+    let attacker = crate::helpers::client_from("127.0.0.51");
+    let code = app.totp_code(&officer);
+    for _ in 0..3 {
+        assert_eq!(app.try_login(&attacker, "target", "guess-guess-guess", &code).await.status(), 401);
+    }
+    let r = app.try_login(&attacker, "TARGET", "guess-guess-guess", &code).await;
+    assert_eq!(r.status(), 429, "the fourth guess from that address waits");
+    assert!(r.headers().contains_key("retry-after"));
+    let officer_client = crate::helpers::client_from("127.0.0.52");
+    let session = app.form_session(&officer_client, "/staff/login").await;
+    let r = app
+        .post_form(
+            &officer_client,
+            "/staff/login",
+            &session,
+            &[("username", "target"), ("password", &officer.password), ("code", &code)],
+        )
+        .await;
+    assert_eq!(r.status(), 303, "the officer, elsewhere, signs in");
+}
+
 async fn disabled_accounts_and_expired_sessions_are_out(db: Db) {
     let Some(app) = spawn(db, |_| {}).await else { return };
     let officer = app.create_officer("malee", &[Role::IntakeOfficer], &["palad"]).await;
@@ -381,6 +412,7 @@ async fn identities_are_sealed_to_the_custodians_and_escrow_only(db: Db) {
 }
 
 on_both_databases!(
+    guessing_one_password_is_throttled_without_locking_the_officer_out,
     login_needs_password_and_a_fresh_totp_code,
     disabled_accounts_and_expired_sessions_are_out,
     every_route_with_every_role,

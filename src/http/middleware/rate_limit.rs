@@ -23,6 +23,12 @@ use std::time::Duration;
 type Keyed =
     RateLimiter<IpAddr, DefaultKeyedStateStore<IpAddr>, Clock, NoOpMiddleware<governor::nanos::Nanos>>;
 type Global = RateLimiter<NotKeyed, InMemoryState, Clock, NoOpMiddleware<governor::nanos::Nanos>>;
+type PerAccount = RateLimiter<
+    (IpAddr, String),
+    DefaultKeyedStateStore<(IpAddr, String)>,
+    Clock,
+    NoOpMiddleware<governor::nanos::Nanos>,
+>;
 
 #[derive(Clone, Copy, Debug)]
 pub enum Group {
@@ -39,6 +45,9 @@ pub struct Limiters {
     follow_up: Keyed,
     browse: Keyed,
     login: Keyed,
+    /// Attempts on one account from one address: guessing one officer's password slows down, while
+    /// the officer, signing in from elsewhere, is never locked out.
+    login_account: PerAccount,
     global: Global,
     clock: Clock,
 }
@@ -72,6 +81,11 @@ impl Limiters {
             follow_up: keyed(settings.follow_up),
             browse: keyed(settings.browse),
             login: keyed(settings.login),
+            login_account: RateLimiter::new(
+                quota(settings.login_account),
+                DefaultKeyedStateStore::default(),
+                clock.clone(),
+            ),
             global: RateLimiter::direct_with_clock(quota(settings.global), clock.clone()),
             clock,
         }
@@ -91,6 +105,16 @@ impl Limiters {
         self.global.check().map_err(|n| wait(n.wait_time_from(now)))
     }
 
+    /// Checks an attempt on `username` from `ip`; the seconds to wait when refused.
+    pub fn check_login_account(&self, ip: IpAddr, username: &str) -> Result<(), u64> {
+        let now = self.clock.now();
+        let key = (rate_key(ip), username.trim().to_lowercase().chars().take(64).collect::<String>());
+        self.login_account.check_key(&key).map_err(|n| {
+            let d = n.wait_time_from(now);
+            (d.as_secs() + u64::from(d.subsec_nanos() > 0)).max(1)
+        })
+    }
+
     /// Forgets keys whose limits have fully recovered, so memory stays bounded under a flood.
     pub fn retain_recent(&self) {
         self.submit.retain_recent();
@@ -98,6 +122,7 @@ impl Limiters {
         self.follow_up.retain_recent();
         self.browse.retain_recent();
         self.login.retain_recent();
+        self.login_account.retain_recent();
     }
 }
 
@@ -110,14 +135,19 @@ fn refuse(request: &Request, retry_after_secs: u64) -> Response {
     }
 }
 
-async fn limit(state: &AppState, group: Group, request: Request, next: Next) -> Response {
+/// The client address of a request (for limiter keys only): the socket peer, or what a trusted proxy
+/// says. It lives only in the caller's stack frame and the limiters' in-memory maps.
+pub fn request_client(request: &Request, state: &AppState) -> IpAddr {
     let peer = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip())
         .unwrap_or(IpAddr::from([0, 0, 0, 0]));
-    // The address lives only in this stack frame and the limiter's in-memory map.
-    let ip = client_addr(peer, request.headers(), &state.settings.server.trusted_proxies);
+    client_addr(peer, request.headers(), &state.settings.server.trusted_proxies)
+}
+
+async fn limit(state: &AppState, group: Group, request: Request, next: Next) -> Response {
+    let ip = request_client(&request, state);
     match state.limiters.check(group, ip) {
         Ok(()) => next.run(request).await,
         Err(retry) => refuse(&request, retry),

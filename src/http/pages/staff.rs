@@ -82,11 +82,15 @@ pub async fn login(
     State(state): State<AppState>,
     l: Lang,
     csrf: CsrfToken,
+    client: ClientIp,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, PageError> {
     let bytes = body_bytes(body).map_err(|e| PageError(e, l))?;
     let form: LoginForm = parse_form(&bytes).map_err(|e| PageError(e, l))?;
     csrf.verify(&form.authenticity_token).map_err(|_| PageError(AppError::Csrf, l))?;
+    if let Err(retry_after_secs) = state.limiters.check_login_account(client.0, &form.username) {
+        return Err(PageError(AppError::RateLimited { retry_after_secs }, l));
+    }
     match auth::login(&state, &form.username, form.password, &form.code).await {
         Ok((cookie, _user)) => {
             let mut response = Redirect::to("/staff").into_response();
@@ -941,5 +945,28 @@ pub async fn link_measures(
         work::Done::Ok => Ok(after(&reference, "measures")),
         work::Done::NotFound => Err(PageError(AppError::NotFound, l)),
         work::Done::Refused(e) => Err(refused(l, e)),
+    }
+}
+
+/// The client address of the request, for limiter keys only.
+pub struct ClientIp(pub std::net::IpAddr);
+
+impl axum::extract::FromRequestParts<AppState> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip())
+            .unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]));
+        Ok(ClientIp(crate::http::client_addr::client_addr(
+            peer,
+            &parts.headers,
+            &state.settings.server.trusted_proxies,
+        )))
     }
 }

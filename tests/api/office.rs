@@ -1,0 +1,113 @@
+//! The DOCX and XLSX exports are valid files with the report's text and numbers; LibreOffice turns
+//! the DOCX into a PDF that still carries the Thai text.
+use crate::helpers::{Db, spawn};
+use crate::on_both_databases;
+use crate::report::{admin_session, fixture};
+use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
+use std::io::{Cursor, Read};
+
+fn docx_text(bytes: &[u8]) -> (String, Vec<String>) {
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).expect("a zip file");
+    let names: Vec<String> = zip.file_names().map(str::to_owned).collect();
+    let mut xml = String::new();
+    zip.by_name("word/document.xml").expect("document.xml").read_to_string(&mut xml).expect("utf-8");
+    // The default fonts live in the styles part.
+    zip.by_name("word/styles.xml").expect("styles.xml").read_to_string(&mut xml).expect("utf-8");
+    (xml, names)
+}
+
+async fn docx_and_xlsx_carry_the_report(db: Db) {
+    let Some(app) = spawn(db, |s| s.limits.browse.burst = 1000).await else { return };
+    fixture(&app).await;
+    rongrian::report::measures_file::import_example_if_missing(&app.state.store, &app.state.settings)
+        .await
+        .expect("example");
+    let fy = |y| rongrian::domain::fiscal_year::FiscalYear::from_be(y).expect("year");
+    rongrian::report::measures_file::copy_forward(&app.state.store, fy(2568), fy(2569)).await.expect("copy");
+    let a = admin_session(&app).await;
+
+    let r = app
+        .staff_get(&app.client, &a, "/staff/admin/reports/download?fy=2569&section=full&format=docx")
+        .await;
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-type"].to_str().expect("ascii").contains("wordprocessingml"));
+    let docx = r.bytes().await.expect("bytes").to_vec();
+    let (xml, names) = docx_text(&docx);
+    for text in [
+        "รายงานผลการดำเนินการ",
+        "มาตรการคุ้มครองและปกปิดข้อมูลผู้แจ้งเบาะแส ประจำปีงบประมาณ พ.ศ. ๒๕๖๙",
+        "ผลลัพธ์หรือผลสัมฤทธิ์ (outcome)",
+        "ทางช่องทางออนไลน์ ๔ เรื่อง",
+        "TH Sarabun New",
+    ] {
+        assert!(xml.contains(text), "the DOCX lacks `{text}`");
+    }
+    assert!(
+        names.iter().any(|n| n.starts_with("word/media/") && n.ends_with(".png")),
+        "the chart is embedded: {names:?}"
+    );
+
+    let r = app
+        .staff_get(&app.client, &a, "/staff/admin/reports/download?fy=2569&section=protection&format=xlsx")
+        .await;
+    assert_eq!(r.status(), 200);
+    let xlsx = r.bytes().await.expect("bytes").to_vec();
+    let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(xlsx)).expect("an xlsx file");
+    let stats = book.worksheet_range("สถิติ").expect("statistics sheet");
+    assert_eq!(stats.get_value((0, 0)), Some(&Data::String("ช่วงเวลา".into())));
+    let october: Vec<f64> = (3..9)
+        .map(|c| match stats.get_value((1, c)) {
+            Some(Data::Float(f)) => *f,
+            other => panic!("column {c}: {other:?}"),
+        })
+        .collect();
+    assert_eq!(october, vec![1.0, 0.0, 1.0, 0.0, 0.0, 0.0], "October 2025, numbers as numbers");
+    let measures = book.worksheet_range("มาตรการ").expect("measures sheet");
+    let titles: Vec<String> = (1..measures.height())
+        .filter_map(|r| measures.get_value((r as u32, 0)).map(|d| d.to_string()))
+        .collect();
+    assert!(
+        titles.iter().any(|t| t.starts_with("5."))
+            && titles.iter().all(|t| t.starts_with("5.") || t.starts_with("7.")),
+        "{titles:?}"
+    );
+
+    // LibreOffice, when present (CI installs it and requires this part), converts the DOCX to PDF.
+    let soffice = ["soffice", "libreoffice"]
+        .into_iter()
+        .find(|c| std::process::Command::new(c).arg("--version").output().is_ok());
+    let Some(soffice) = soffice else {
+        assert!(std::env::var_os("REQUIRE_LIBREOFFICE_TESTS").is_none(), "LibreOffice is required here");
+        eprintln!("SKIPPED: LibreOffice is not installed; the DOCX-to-PDF check did not run");
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().join("report.docx");
+    std::fs::write(&path, &docx).expect("write");
+    let out = std::process::Command::new(soffice)
+        .args(["--headless", "--norestore", "--convert-to", "pdf", "--outdir"])
+        .arg(dir.path())
+        .arg(&path)
+        .env("HOME", dir.path())
+        .output()
+        .expect("soffice");
+    assert!(out.status.success(), "soffice: {}", String::from_utf8_lossy(&out.stderr));
+    let text = std::process::Command::new("pdftotext")
+        .arg(dir.path().join("report.pdf"))
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils)");
+    // pdftotext breaks Thai lines where the layout wrapped them: compare without white space.
+    let text: String = String::from_utf8_lossy(&text.stdout).split_whitespace().collect();
+    for phrase in
+        ["รายงานผลการดำเนินการ", "มาตรการคุ้มครองและปกปิดข้อมูลผู้แจ้งเบาะแส", "สถิติเรื่องร้องเรียนประจำปีงบประมาณ"]
+    {
+        assert!(
+            text.contains(phrase),
+            "the PDF lacks `{phrase}`: {}",
+            text.chars().take(300).collect::<String>()
+        );
+    }
+}
+
+on_both_databases!(docx_and_xlsx_carry_the_report);
