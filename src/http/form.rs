@@ -1,9 +1,55 @@
 //! Strict parsing of request bodies: an oversized body, invalid UTF-8 (raw or percent-encoded),
 //! an unknown field or malformed JSON is refused with a clear error instead of being repaired.
-use super::error::AppError;
+use super::error::{AppError, PageError};
+use super::lang::Lang;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
+use axum_csrf::CsrfToken;
 use serde::de::DeserializeOwned;
+
+/// A form posted from one of our pages: it carries the CSRF token in `authenticity_token`.
+pub trait CsrfForm {
+    fn authenticity_token(&self) -> &str;
+}
+
+/// Implements [`CsrfForm`] for form structs with an `authenticity_token` field.
+macro_rules! csrf_forms {
+    ($($form:ty),+ $(,)?) => {
+        $(impl $crate::http::form::CsrfForm for $form {
+            fn authenticity_token(&self) -> &str {
+                &self.authenticity_token
+            }
+        })+
+    };
+}
+pub(crate) use csrf_forms;
+
+/// Reads a posted form strictly and checks its CSRF token: the one way every page handler takes input.
+pub fn csrf_form<T: DeserializeOwned + CsrfForm>(
+    body: Result<Bytes, BytesRejection>,
+    csrf: &CsrfToken,
+    l: Lang,
+) -> Result<T, PageError> {
+    let bytes = body_bytes(body).map_err(|e| PageError(e, l))?;
+    let form: T = parse_form(&bytes).map_err(|e| PageError(e, l))?;
+    csrf.verify(form.authenticity_token()).map_err(|_| PageError(AppError::Csrf, l))?;
+    Ok(form)
+}
+
+/// The same for forms with repeated fields, read as name/value pairs; the token pair is removed.
+pub fn csrf_pairs(
+    body: Result<Bytes, BytesRejection>,
+    csrf: &CsrfToken,
+    l: Lang,
+) -> Result<Vec<(String, String)>, PageError> {
+    let bytes = body_bytes(body).map_err(|e| PageError(e, l))?;
+    let mut pairs: Vec<(String, String)> = parse_form(&bytes).map_err(|e| PageError(e, l))?;
+    let token =
+        pairs.iter().find(|(k, _)| k == "authenticity_token").map(|(_, v)| v.clone()).unwrap_or_default();
+    csrf.verify(&token).map_err(|_| PageError(AppError::Csrf, l))?;
+    pairs.retain(|(k, _)| k != "authenticity_token");
+    Ok(pairs)
+}
 
 pub fn body_bytes(body: Result<Bytes, BytesRejection>) -> Result<Bytes, AppError> {
     body.map_err(|rejection| match rejection.status() {

@@ -65,6 +65,9 @@ pub struct MeasureFigures {
 #[derive(Clone, Debug, Serialize)]
 pub struct Figures {
     pub fiscal_year: u16,
+    /// The day the figures stand on: the year's last day once it has ended, else the day of the report.
+    pub as_of: Date,
+    pub year_complete: bool,
     pub received: u64,
     pub by_track: BTreeMap<String, u64>,
     pub by_channel: BTreeMap<String, u64>,
@@ -77,7 +80,8 @@ pub struct Figures {
     pub acknowledged_late: u64,
     /// Never answered and the deadline has passed by the end of the year.
     pub unacknowledged_overdue: u64,
-    /// Share of answered cases answered on time, in per cent (None when nothing was answered).
+    /// Share answered on time of all cases whose acknowledgement was due (answered, or unanswered and
+    /// overdue), in per cent; None when none was due.
     pub acknowledged_on_time_percent: Option<f64>,
     pub median_days_to_acknowledge: Option<f64>,
     pub median_days_to_conclude: Option<f64>,
@@ -89,6 +93,8 @@ pub struct Figures {
     pub in_progress_at_year_end: u64,
     /// Cases from earlier years closed during this one.
     pub carried_over_closed: u64,
+    /// Cases from earlier years still open at the end of this one (the backlog).
+    pub carried_over_open: u64,
     pub audited: Audited,
     pub months: Vec<Period>,
     pub quarters: Vec<Period>,
@@ -176,6 +182,8 @@ pub fn compute(
     let this_year: Vec<&CaseFacts> = facts.iter().filter(|f| f.fiscal_year == year).collect();
     let mut f = Figures {
         fiscal_year: fy.be_year(),
+        as_of: last,
+        year_complete: as_of >= fy.last_day(),
         received: this_year.len() as u64,
         by_track: BTreeMap::new(),
         by_channel: BTreeMap::new(),
@@ -197,7 +205,11 @@ pub fn compute(
         in_progress_at_year_end: 0,
         carried_over_closed: facts
             .iter()
-            .filter(|c| c.fiscal_year < year && c.closed_on.is_some_and(|d| fy.contains(d)))
+            .filter(|c| c.fiscal_year < year && c.closed_on.is_some_and(|d| d >= fy.first_day() && d <= last))
+            .count() as u64,
+        carried_over_open: facts
+            .iter()
+            .filter(|c| c.fiscal_year < year && c.closed_on.is_none_or(|d| d > last))
             .count() as u64,
         audited,
         months: Vec::new(),
@@ -220,7 +232,9 @@ pub fn compute(
             f.identified += 1;
         }
         // The first answer: an acknowledgement, or a decision not to accept the case.
-        let answered = c.acknowledged_on.or(c.closed_on.filter(|_| c.status == "not_accepted"));
+        // Answers after the day the figures stand on do not count, so a finished year stays finished.
+        let answered =
+            c.acknowledged_on.or(c.closed_on.filter(|_| c.status == "not_accepted")).filter(|d| *d <= last);
         match answered {
             Some(d) if d <= c.acknowledge_due => f.acknowledged_on_time += 1,
             Some(_) => f.acknowledged_late += 1,
@@ -251,10 +265,10 @@ pub fn compute(
             _ => f.in_progress_at_year_end += 1,
         }
     }
-    let answered = f.acknowledged_on_time + f.acknowledged_late;
+    let due = f.acknowledged_on_time + f.acknowledged_late + f.unacknowledged_overdue;
     #[allow(clippy::cast_precision_loss)]
-    if answered > 0 {
-        f.acknowledged_on_time_percent = Some(f.acknowledged_on_time as f64 * 100.0 / answered as f64);
+    if due > 0 {
+        f.acknowledged_on_time_percent = Some(f.acknowledged_on_time as f64 * 100.0 / due as f64);
     }
     f.median_days_to_acknowledge = median(to_ack);
     f.median_days_to_conclude = median(to_conclude);

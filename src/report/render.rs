@@ -117,6 +117,17 @@ fn placeholders(f: &Figures, linked: u64, nums: Numerals) -> Vec<(&'static str, 
         ("identified", nums.n(f.identified)),
         ("acknowledged_on_time", nums.n(f.acknowledged_on_time)),
         ("answered", nums.n(f.acknowledged_on_time + f.acknowledged_late)),
+        ("due", nums.n(f.acknowledged_on_time + f.acknowledged_late + f.unacknowledged_overdue)),
+        ("unacknowledged_overdue", nums.n(f.unacknowledged_overdue)),
+        ("as_of", nums.date(f.as_of)),
+        (
+            "when",
+            if f.year_complete {
+                "ณ สิ้นปีงบประมาณ".to_owned()
+            } else {
+                format!("ณ วันที่ {}", nums.date(f.as_of))
+            },
+        ),
         ("acknowledged_on_time_percent", nums.percent(f.acknowledged_on_time_percent)),
         ("concluded", nums.n(f.concluded)),
         ("not_accepted", nums.n(f.not_accepted)),
@@ -144,11 +155,9 @@ const OUTPUT_FIGURES: &str = "ในปีงบประมาณ พ.ศ. {fis
      เป็นเรื่องที่รับทางช่องทางออนไลน์ {received_online} เรื่อง (แจ้งเบาะแสการทุจริตและประพฤติมิชอบ \
      {received_corruption} เรื่อง ร้องเรียน/ร้องทุกข์ทั่วไป {received_general} เรื่อง) \
      เป็นเรื่องที่ผู้แจ้งไม่ประสงค์ออกนาม {anonymous} เรื่อง";
-const OUTCOME_FIGURES: &str = "ตอบรับเรื่องภายในระยะเวลาที่กำหนด {acknowledged_on_time} เรื่อง จากที่ตอบรับทั้งหมด \
-     {answered} เรื่อง (ร้อยละ {acknowledged_on_time_percent}) ดำเนินการแล้วเสร็จ {concluded} เรื่อง \
-     ไม่รับไว้พิจารณา {not_accepted} เรื่อง อยู่ระหว่างดำเนินการ ณ สิ้นปีงบประมาณ {in_progress} เรื่อง \
-     มีคำขอเปิดเผยข้อมูลผู้แจ้ง {identity_requests} ครั้ง และมีการเปิดเผย {identity_openings} ครั้ง \
-     ทุกครั้งบันทึกไว้ในประวัติการตรวจสอบ";
+const OUTCOME_FIGURES: &str = "ตอบรับเรื่องภายในระยะเวลาที่กำหนด {acknowledged_on_time} เรื่อง จากเรื่องที่ถึงกำหนดตอบรับ \
+     {due} เรื่อง (ร้อยละ {acknowledged_on_time_percent}) ดำเนินการแล้วเสร็จ {concluded} เรื่อง \
+     ไม่รับไว้พิจารณา {not_accepted} เรื่อง อยู่ระหว่างดำเนินการ{when} {in_progress} เรื่อง";
 
 /// A measure as a table row: output and outcome combine its text with the figures.
 pub struct MeasureRow {
@@ -193,8 +202,16 @@ pub struct StatRow {
     pub general: [String; 3],
 }
 
-fn stat_row(label: String, p: &Period, nums: Numerals) -> StatRow {
-    let cells = |c: &Counts| [nums.n(c.received), nums.n(c.concluded), nums.n(c.in_progress)];
+fn stat_row(label: String, p: &Period, nums: Numerals, as_of: time::Date) -> StatRow {
+    // A period that has not begun has no figures yet, which is not the same as zero.
+    let future = p.first > as_of;
+    let cells = |c: &Counts| {
+        if future {
+            ["-".into(), "-".into(), "-".into()]
+        } else {
+            [nums.n(c.received), nums.n(c.concluded), nums.n(c.in_progress)]
+        }
+    };
     StatRow { label, corruption: cells(&p.corruption), general: cells(&p.general) }
 }
 
@@ -289,6 +306,7 @@ pub struct ReportPage {
     pub no_general: bool,
     pub chart: String,
     pub summary: Vec<(String, String)>,
+    pub as_of: String,
 }
 
 pub const REPORT_CSS: &str = include_str!("../../templates/assets/report.css");
@@ -331,6 +349,11 @@ pub fn html(
         }
     };
     let track = |t: &str| f.by_track.get(t).copied().unwrap_or(0);
+    let when = if f.year_complete {
+        "ณ สิ้นปีงบประมาณ".to_owned()
+    } else {
+        format!("ณ วันที่ {}", nums.date(f.as_of))
+    };
     let summary = vec![
         ("เรื่องที่รับทั้งหมด".to_owned(), nums.n(f.received)),
         ("รับทางช่องทางออนไลน์".to_owned(), nums.n(f.received_online)),
@@ -339,9 +362,15 @@ pub fn html(
             format!("{} / {}", nums.n(f.anonymous), nums.n(f.identified)),
         ),
         (
-            "ตอบรับภายในกำหนด (ร้อยละ)".to_owned(),
-            format!("{} ({})", nums.n(f.acknowledged_on_time), nums.percent(f.acknowledged_on_time_percent)),
+            "ตอบรับภายในกำหนด / ล่าช้า / เกินกำหนดยังไม่ตอบรับ".to_owned(),
+            format!(
+                "{} / {} / {}",
+                nums.n(f.acknowledged_on_time),
+                nums.n(f.acknowledged_late),
+                nums.n(f.unacknowledged_overdue)
+            ),
         ),
+        ("ร้อยละของเรื่องที่ตอบรับภายในกำหนด".to_owned(), nums.percent(f.acknowledged_on_time_percent)),
         (
             "มัธยฐานจำนวนวันถึงการตอบรับ / ถึงการยุติเรื่อง".to_owned(),
             format!(
@@ -351,14 +380,17 @@ pub fn html(
             ),
         ),
         (
-            "ดำเนินการแล้วเสร็จ / ไม่รับไว้พิจารณา".to_owned(),
+            "ยุติเรื่องแล้ว: ดำเนินการแล้วเสร็จ / ไม่รับไว้พิจารณา".to_owned(),
             format!("{} / {}", nums.n(f.concluded), nums.n(f.not_accepted)),
         ),
         ("ส่งต่อหน่วยงานอื่น".to_owned(), nums.n(f.referred_by_agency.values().sum::<u64>())),
-        ("อยู่ระหว่างดำเนินการ ณ สิ้นปีงบประมาณ".to_owned(), nums.n(f.in_progress_at_year_end)),
-        ("เรื่องจากปีก่อนที่ยุติในปีนี้".to_owned(), nums.n(f.carried_over_closed)),
+        (format!("อยู่ระหว่างดำเนินการ {when}"), nums.n(f.in_progress_at_year_end)),
         (
-            "คำขอ / การอนุมัติ / การปฏิเสธ / การเปิดเผยข้อมูลผู้แจ้ง".to_owned(),
+            "เรื่องจากปีก่อน: ยุติในปีนี้ / ยังไม่ยุติ".to_owned(),
+            format!("{} / {}", nums.n(f.carried_over_closed), nums.n(f.carried_over_open)),
+        ),
+        (
+            "คำขอ / การอนุมัติ / การปฏิเสธ / การเปิดเผยข้อมูลผู้แจ้ง (ที่ดำเนินการผ่านระบบ)".to_owned(),
             format!(
                 "{} / {} / {} / {}",
                 nums.n(f.audited.identity_requests),
@@ -391,9 +423,19 @@ pub fn html(
             .filter(|m| is_protection(m))
             .map(|m| measure_row(m, f, nums, true))
             .collect(),
-        months: f.months.iter().map(|p| stat_row(nums.month(p.first), p, nums)).collect(),
-        quarters: f.quarters.iter().zip(quarter_names).map(|(p, n)| stat_row(fix(n), p, nums)).collect(),
-        halves: f.halves.iter().zip(half_names).map(|(p, n)| stat_row(fix(n), p, nums)).collect(),
+        months: f.months.iter().map(|p| stat_row(nums.month(p.first), p, nums, f.as_of)).collect(),
+        quarters: f
+            .quarters
+            .iter()
+            .zip(quarter_names)
+            .map(|(p, n)| stat_row(fix(n), p, nums, f.as_of))
+            .collect(),
+        halves: f.halves.iter().zip(half_names).map(|(p, n)| stat_row(fix(n), p, nums, f.as_of)).collect(),
+        as_of: if f.year_complete {
+            format!("ข้อมูลทั้งปีงบประมาณ ณ วันที่ {}", nums.date(f.as_of))
+        } else {
+            format!("ข้อมูล ณ วันที่ {} (ปีงบประมาณยังไม่สิ้นสุด)", nums.date(f.as_of))
+        },
         no_corruption: track("corruption") == 0,
         no_general: track("general") == 0,
         chart: monthly_chart(f, nums),
@@ -404,7 +446,9 @@ pub fn html(
 }
 
 fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_owned() }
+    // A leading = + - @ would make a spreadsheet evaluate the cell as a formula.
+    let s = if s.starts_with(['=', '+', '-', '@']) { format!("'{s}") } else { s.to_owned() };
+    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s }
 }
 
 /// CSV with Arabic numerals (for spreadsheets): the statistics by period, then (for the protection

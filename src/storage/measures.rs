@@ -158,16 +158,15 @@ pub struct CaseFacts {
     pub rejection_reason: Option<String>,
 }
 
-/// The cases received in the year, and earlier cases closed during it.
+/// The cases received in the year, and earlier cases still open when it began.
 pub async fn facts(conn: &mut AnyConnection, fy: FiscalYear) -> Result<Vec<CaseFacts>, StorageError> {
     let rows = sqlx::query(
         "SELECT id, fiscal_year, received_on, channel, track, category, CAST(anonymous AS INTEGER), status, \
          acknowledge_due, acknowledged_on, closed_on, outcome, referred_to, rejection_reason FROM cases \
-         WHERE fiscal_year = $1 OR (fiscal_year < $1 AND closed_on >= $2 AND closed_on <= $3)",
+         WHERE fiscal_year = $1 OR (fiscal_year < $1 AND (closed_on IS NULL OR closed_on >= $2))",
     )
     .bind(i64::from(fy.be_year()))
     .bind(fy.first_day().to_string())
-    .bind(fy.last_day().to_string())
     .fetch_all(conn)
     .await?;
     let mut out = Vec::with_capacity(rows.len());

@@ -85,6 +85,9 @@ pub async fn fixture(app: &TestApp) {
     set(app, &g, "concluded", Some("2026-06-02"), Some("2026-07-01"), Some("referred"), Some("nacc"), None)
         .await;
     let h = case(app, "general", "service_quality", Channel::Online, date!(2026 - 10 - 01), true).await;
+    // A case of the year before, still open: the backlog.
+    let z = case(app, "general", "nuisance", Channel::Phone, date!(2025 - 08 - 01), false).await;
+    assert!(z.starts_with("2568-"));
     assert!(
         a.starts_with("2568-") && b.starts_with("2569-") && e.starts_with("2569-") && h.starts_with("2570-")
     );
@@ -146,7 +149,7 @@ async fn the_figures_of_a_fiscal_year_are_exact(db: Db) {
     assert_eq!(f["acknowledged_on_time"], 3);
     assert_eq!(f["acknowledged_late"], 1);
     assert_eq!(f["unacknowledged_overdue"], 1, "the case of 4 May was never acknowledged");
-    assert_eq!(f["acknowledged_on_time_percent"], 75.0);
+    assert_eq!(f["acknowledged_on_time_percent"], 60.0, "3 on time of the 5 whose acknowledgement was due");
     assert_eq!(f["median_days_to_acknowledge"], 6.0);
     assert_eq!(f["median_days_to_conclude"], 52.5);
     assert_eq!(f["concluded"], 2);
@@ -156,6 +159,8 @@ async fn the_figures_of_a_fiscal_year_are_exact(db: Db) {
     assert_eq!(f["not_accepted_by_reason"]["in_court"], 1);
     assert_eq!(f["in_progress_at_year_end"], 3);
     assert_eq!(f["carried_over_closed"], 1, "the case of 30 September 2025 closed in October");
+    assert_eq!(f["carried_over_open"], 1, "the case of August 2025 still open");
+    assert_eq!(f["year_complete"], true);
     let month = |i: usize, track: &str| {
         let m = &f["months"][i][track];
         (m["received"].as_u64(), m["concluded"].as_u64(), m["in_progress"].as_u64())
@@ -193,7 +198,8 @@ async fn the_figures_of_a_fiscal_year_are_exact(db: Db) {
         "ผลการดำเนินการ (output)",
         "ผลลัพธ์หรือผลสัมฤทธิ์ (outcome)",
         "ทางช่องทางออนไลน์ ๔ เรื่อง",
-        "(ร้อยละ ๗๕.๐๐)",
+        "(ร้อยละ ๖๐.๐๐)",
+        "ข้อมูลทั้งปีงบประมาณ ณ วันที่ ๓๐ กันยายน ๒๕๖๙",
         "๑ ตุลาคม ๒๕๖๘",
         "<svg",
     ] {
@@ -238,6 +244,13 @@ async fn the_public_statistics_need_no_login_and_show_no_case(db: Db) {
     assert!(r.headers()["content-security-policy"].to_str().expect("ascii").contains("default-src 'none'"));
     let html = r.text().await.expect("html");
     assert!(html.contains("สถิติเรื่องร้องเรียน ประจำปีงบประมาณ พ.ศ. ๒๕๖๙"));
+    // The test clock is on 16 March 2026: the public page stops at the end of February.
+    assert!(html.contains("ข้อมูล ณ วันที่ ๒๘ กุมภาพันธ์ ๒๕๖๙"), "figures to the last completed month");
+    assert!(html.contains("<td>มีนาคม ๒๕๖๙</td><td class=\"n\">-</td>"), "no figures for the running month");
+    assert!(
+        html.contains("<td>ตุลาคม ๒๕๖๘</td><td class=\"n\">๑</td>"),
+        "October 2025: one corruption report"
+    );
     assert!(
         !html.contains("2569-0") && !html.contains("bribery") && !html.contains("walk_in"),
         "no detail that singles out a case"

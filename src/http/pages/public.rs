@@ -4,7 +4,7 @@ use crate::domain::complaint::{Category, Channel, Relationship, Status, Track};
 use crate::domain::submission::{self, FieldError, PersonInput, ReporterInput, Submission, SubmissionInput};
 use crate::domain::token::SubmissionToken;
 use crate::http::error::{AppError, PageError};
-use crate::http::form::{body_bytes, parse_form};
+use crate::http::form::{csrf_form, csrf_forms};
 use crate::http::lang::Lang;
 use crate::intake::{self, ReporterView};
 use crate::state::AppState;
@@ -27,10 +27,6 @@ pub struct Choice {
 
 fn authenticity(csrf: &CsrfToken, l: Lang) -> Result<String, PageError> {
     csrf.authenticity_token().map_err(|_| PageError(AppError::Internal("csrf token".into()), l))
-}
-
-fn verify_csrf(csrf: &CsrfToken, submitted: &str, l: Lang) -> Result<(), PageError> {
-    csrf.verify(submitted).map_err(|_| PageError(AppError::Csrf, l))
 }
 
 #[derive(Template)]
@@ -279,9 +275,7 @@ pub async fn submit_complaint(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, PageError> {
     let track = track_from_path(&track, l)?;
-    let bytes = body_bytes(body).map_err(|e| PageError(e, l))?;
-    let form: ComplaintForm = parse_form(&bytes).map_err(|e| PageError(e, l))?;
-    verify_csrf(&csrf, &form.authenticity_token, l)?;
+    let form: ComplaintForm = csrf_form(body, &csrf, l)?;
     if form.submission_nonce.len() != 32 || !form.submission_nonce.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(PageError(MALFORMED_FORM, l));
     }
@@ -461,9 +455,7 @@ pub async fn follow_up(
     csrf: CsrfToken,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, PageError> {
-    let bytes = body_bytes(body).map_err(|e| PageError(e, l))?;
-    let form: FollowUpForm = parse_form(&bytes).map_err(|e| PageError(e, l))?;
-    verify_csrf(&csrf, &form.authenticity_token, l)?;
+    let form: FollowUpForm = csrf_form(body, &csrf, l)?;
     let (token, view) = match case_for_token(&state, l, &form.token).await? {
         Ok(found) => found,
         Err(problem) => return token_problem(&state, l, csrf, problem),
@@ -478,9 +470,7 @@ pub async fn add_message(
     csrf: CsrfToken,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, PageError> {
-    let bytes = body_bytes(body).map_err(|e| PageError(e, l))?;
-    let form: MessageForm = parse_form(&bytes).map_err(|e| PageError(e, l))?;
-    verify_csrf(&csrf, &form.authenticity_token, l)?;
+    let form: MessageForm = csrf_form(body, &csrf, l)?;
     let (token, view) = match case_for_token(&state, l, &form.token).await? {
         Ok(found) => found,
         Err(problem) => return token_problem(&state, l, csrf, problem),
@@ -542,3 +532,5 @@ pub async fn set_lang(Path(code): Path<String>, Query(q): Query<LangQuery>) -> R
     }
     response
 }
+
+csrf_forms!(ComplaintForm, FollowUpForm, MessageForm);

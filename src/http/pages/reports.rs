@@ -5,7 +5,7 @@ use crate::domain::fiscal_year::FiscalYear;
 use crate::domain::measure::{Measure, MeasureFlag, MeasureInput};
 use crate::domain::staff::Role;
 use crate::http::error::{AppError, PageError};
-use crate::http::form::{body_bytes, parse_form};
+use crate::http::form::csrf_pairs;
 use crate::http::lang::Lang;
 use crate::http::staff_session::Staff;
 use crate::report::render::{self as report_render, Format, Numerals, Section};
@@ -53,7 +53,12 @@ pub async fn statistics(
 ) -> Result<Response, PageError> {
     let Query(q) = query.map_err(|_| PageError(BAD_YEAR, l))?;
     let fy = year(&q.fy, &state).map_err(|e| PageError(e, l))?;
-    let data = report::load(&state, fy).await.map_err(internal(l))?;
+    // The public page stops at the last completed month: day-fresh counts would let anyone watching
+    // it learn the day a report came in.
+    let today = state.clock.today();
+    let month_start = today.replace_day(1).unwrap_or(today);
+    let as_of = month_start.previous_day().unwrap_or(month_start);
+    let data = report::load_from(&state.store, &state.settings, fy, as_of).await.map_err(internal(l))?;
     let html = report_render::html(&data, Section::Statistics, Numerals::Thai, &state.settings, false)
         .map_err(internal(l))?;
     Ok(Html(html).into_response())
@@ -221,16 +226,19 @@ pub async fn measures_save(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, PageError> {
     require_admin(&user, l)?;
-    let bytes = body_bytes(body).map_err(|e| PageError(e, l))?;
-    let pairs: Vec<(String, String)> = parse_form(&bytes).map_err(|e| PageError(e, l))?;
+    let pairs = csrf_pairs(body, &csrf, l)?;
     let get = |k: &str| pairs.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone()).unwrap_or_default();
-    csrf.verify(&get("authenticity_token")).map_err(|_| PageError(AppError::Csrf, l))?;
     let fy = year(&get("fy"), &state).map_err(|e| PageError(e, l))?;
     let notice = match get("action").as_str() {
         "copy" => {
             let to = year(&get("to"), &state).map_err(|e| PageError(e, l))?;
             match measures_file::copy_forward(&state.store, fy, to).await {
-                Ok(n) => format!("คัดลอกมาตรการ {n} รายการไปยังปีงบประมาณ {to} แล้ว"),
+                Ok(n) => {
+                    audit_measures(&state, &user.username, &format!("fy={fy} copied_to={to} count={n}"))
+                        .await
+                        .map_err(internal(l))?;
+                    format!("คัดลอกมาตรการ {n} รายการไปยังปีงบประมาณ {to} แล้ว")
+                }
                 Err(measures_file::ImportError::Parse(_)) => {
                     return Err(PageError(
                         AppError::Conflict {
@@ -273,10 +281,37 @@ pub async fn measures_save(
                 )
             })?;
             measures_file::import(&state.store, std::slice::from_ref(&measure)).await.map_err(internal(l))?;
+            audit_measures(&state, &user.username, &format!("fy={fy} saved={}", measure.number))
+                .await
+                .map_err(internal(l))?;
             format!("บันทึกมาตรการที่ {} แล้ว", measure.number)
         }
         _ => return Err(PageError(BAD_YEAR, l)),
     };
     let page = measures_page(&state, l, &csrf, &user, fy, Some(notice)).await?;
     Ok((csrf, render(&page)).into_response())
+}
+
+/// Measures are what the published report says: every change to them is in the audit trail.
+async fn audit_measures(
+    state: &AppState,
+    actor: &str,
+    detail: &str,
+) -> Result<(), crate::storage::StorageError> {
+    let today = state.clock.today().to_string();
+    let mut tx = state.store.pool().begin().await?;
+    crate::storage::audit::append(
+        &mut tx,
+        &state.audit_key,
+        &crate::storage::audit::AuditEntry {
+            recorded_on: &today,
+            actor,
+            action: "measures.changed",
+            case_id: None,
+            detail,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }

@@ -6,7 +6,7 @@ use crate::domain::submission::Submission;
 use crate::domain::text::BoundedText;
 use crate::domain::triage::{Action, Agency, Outcome, RejectionReason};
 use crate::http::error::{AppError, PageError};
-use crate::http::form::{body_bytes, parse_form};
+use crate::http::form::{csrf_form, csrf_forms, csrf_pairs};
 use crate::http::lang::Lang;
 use crate::http::staff_session::{Staff, cookie_name};
 use crate::staff::{auth, cases as work};
@@ -85,9 +85,7 @@ pub async fn login(
     client: ClientIp,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, PageError> {
-    let bytes = body_bytes(body).map_err(|e| PageError(e, l))?;
-    let form: LoginForm = parse_form(&bytes).map_err(|e| PageError(e, l))?;
-    csrf.verify(&form.authenticity_token).map_err(|_| PageError(AppError::Csrf, l))?;
+    let form: LoginForm = csrf_form(body, &csrf, l)?;
     if let Err(retry_after_secs) = state.limiters.check_login_account(client.0, &form.username) {
         return Err(PageError(AppError::RateLimited { retry_after_secs }, l));
     }
@@ -130,9 +128,7 @@ pub async fn logout(
     Staff(user): Staff,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, PageError> {
-    let bytes = body_bytes(body).map_err(|e| PageError(e, l))?;
-    let form: PlainForm = parse_form(&bytes).map_err(|e| PageError(e, l))?;
-    csrf.verify(&form.authenticity_token).map_err(|_| PageError(AppError::Csrf, l))?;
+    let _: PlainForm = csrf_form(body, &csrf, l)?;
     auth::logout(&state, &user).await.map_err(internal(l))?;
     let mut response = Redirect::to("/staff/login").into_response();
     let headers = response.headers_mut();
@@ -551,9 +547,7 @@ pub async fn send_message(
     Path(reference): Path<String>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, PageError> {
-    let bytes = body_bytes(body).map_err(|e| PageError(e, l))?;
-    let form: StaffMessageForm = parse_form(&bytes).map_err(|e| PageError(e, l))?;
-    csrf.verify(&form.authenticity_token).map_err(|_| PageError(AppError::Csrf, l))?;
+    let form: StaffMessageForm = csrf_form(body, &csrf, l)?;
     let text = submission::parse_message(&form.message).map_err(|problem| {
         PageError(AppError::Validation(vec![submission::FieldError { field: "message", problem }]), l)
     })?;
@@ -613,9 +607,7 @@ pub async fn change_status(
     Path(reference): Path<String>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, PageError> {
-    let bytes = body_bytes(body).map_err(|e| PageError(e, l))?;
-    let form: StatusForm = parse_form(&bytes).map_err(|e| PageError(e, l))?;
-    csrf.verify(&form.authenticity_token).map_err(|_| PageError(AppError::Csrf, l))?;
+    let form: StatusForm = csrf_form(body, &csrf, l)?;
     let action = parse_action(&form).map_err(|e| PageError(e, l))?;
     let note = BoundedText::parse_optional(&form.note, submission::MAX_MESSAGE)
         .map_err(|_| PageError(BAD_ACTION, l))?;
@@ -702,9 +694,7 @@ pub async fn reassign(
     Path(reference): Path<String>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, PageError> {
-    let bytes = body_bytes(body).map_err(|e| PageError(e, l))?;
-    let form: ReassignForm = parse_form(&bytes).map_err(|e| PageError(e, l))?;
-    csrf.verify(&form.authenticity_token).map_err(|_| PageError(AppError::Csrf, l))?;
+    let form: ReassignForm = csrf_form(body, &csrf, l)?;
     match work::reassign(&state, &user, &reference, &form.unit).await.map_err(internal(l))? {
         work::Done::Ok => Ok(Redirect::to("/staff?done=reassigned").into_response()),
         work::Done::NotFound => Err(PageError(AppError::NotFound, l)),
@@ -848,8 +838,7 @@ pub async fn new_case(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, PageError> {
     require_intake(&user, l)?;
-    let bytes = body_bytes(body).map_err(|e| PageError(e, l))?;
-    let pairs: Vec<(String, String)> = parse_form(&bytes).map_err(|e| PageError(e, l))?;
+    let pairs = csrf_pairs(body, &csrf, l)?;
     let mut filing = StaffFiling::default();
     let mut rest = Vec::new();
     for (k, v) in pairs {
@@ -861,8 +850,8 @@ pub async fn new_case(
         }
     }
     let encoded = serde_urlencoded::to_string(&rest).map_err(|_| PageError(BAD_ACTION, l))?;
-    let form: super::public::ComplaintForm = parse_form(encoded.as_bytes()).map_err(|e| PageError(e, l))?;
-    csrf.verify(&form.authenticity_token).map_err(|_| PageError(AppError::Csrf, l))?;
+    let form: super::public::ComplaintForm =
+        crate::http::form::parse_form(encoded.as_bytes()).map_err(|e| PageError(e, l))?;
     let today = state.clock.today();
     let mut problems = Vec::new();
     let track = Track::from_code(&filing.track);
@@ -928,15 +917,10 @@ pub async fn link_measures(
     Path(reference): Path<String>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, PageError> {
-    let bytes = body_bytes(body).map_err(|e| PageError(e, l))?;
-    let pairs: Vec<(String, String)> = parse_form(&bytes).map_err(|e| PageError(e, l))?;
-    let token =
-        pairs.iter().find(|(k, _)| k == "authenticity_token").map(|(_, v)| v.as_str()).unwrap_or_default();
-    csrf.verify(token).map_err(|_| PageError(AppError::Csrf, l))?;
+    let pairs = csrf_pairs(body, &csrf, l)?;
     let mut numbers = Vec::new();
     for (k, v) in &pairs {
         match k.as_str() {
-            "authenticity_token" => {}
             "measure" => numbers.push(v.parse::<u32>().map_err(|_| PageError(BAD_ACTION, l))?),
             _ => return Err(PageError(BAD_ACTION, l)),
         }
@@ -970,3 +954,5 @@ impl axum::extract::FromRequestParts<AppState> for ClientIp {
         )))
     }
 }
+
+csrf_forms!(LoginForm, PlainForm, ReassignForm, StaffMessageForm, StatusForm);

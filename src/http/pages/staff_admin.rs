@@ -4,7 +4,7 @@
 use super::render::{Chrome, render, render_with_status};
 use crate::domain::staff::{Role, Roles, Username};
 use crate::http::error::{AppError, PageError};
-use crate::http::form::{body_bytes, parse_form};
+use crate::http::form::{csrf_form, csrf_forms, csrf_pairs};
 use crate::http::lang::Lang;
 use crate::http::staff_session::Staff;
 use crate::staff::accounts::{self, AdminContext, Credentials, NewStaff, PasswordChange};
@@ -75,9 +75,7 @@ pub async fn change_password(
     Staff(user): Staff,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, PageError> {
-    let bytes = body_bytes(body).map_err(|e| PageError(e, l))?;
-    let form: PasswordForm = parse_form(&bytes).map_err(|e| PageError(e, l))?;
-    csrf.verify(&form.authenticity_token).map_err(|_| PageError(AppError::Csrf, l))?;
+    let form: PasswordForm = csrf_form(body, &csrf, l)?;
     let (status, ok, message) = if *form.new != *form.repeat {
         (
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -194,9 +192,7 @@ pub async fn grant(
     Staff(user): Staff,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, PageError> {
-    let bytes = body_bytes(body).map_err(|e| PageError(e, l))?;
-    let form: GrantForm = parse_form(&bytes).map_err(|e| PageError(e, l))?;
-    csrf.verify(&form.authenticity_token).map_err(|_| PageError(AppError::Csrf, l))?;
+    let form: GrantForm = csrf_form(body, &csrf, l)?;
     let open = work::open_units(&state, &user).await.map_err(internal(l))?;
     let Some((_, unit_identity)) = open.iter().find(|(code, _)| *code == form.unit) else {
         return Err(PageError(AppError::NotFound, l));
@@ -321,20 +317,11 @@ pub async fn users(
     Ok((csrf, render(&page)).into_response())
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct UserForm {
-    #[serde(default)]
-    authenticity_token: String,
-    #[serde(default)]
     action: String,
-    #[serde(default)]
     username: String,
-    #[serde(default)]
     display_name: String,
-    #[serde(default)]
     email: String,
-    #[serde(default)]
     role: Vec<String>,
 }
 
@@ -347,9 +334,7 @@ pub async fn user_action(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, PageError> {
     require_admin(&user, l)?;
-    let bytes = body_bytes(body).map_err(|e| PageError(e, l))?;
-    let form: UserForm = parse_user_form(&bytes).map_err(|e| PageError(e, l))?;
-    csrf.verify(&form.authenticity_token).map_err(|_| PageError(AppError::Csrf, l))?;
+    let form = user_form(csrf_pairs(body, &csrf, l)?).map_err(|e| PageError(e, l))?;
     let bad = |en: &'static str, th: &'static str| {
         PageError(AppError::BadRequest { code: "invalid_account", en, th }, l)
     };
@@ -406,12 +391,10 @@ pub async fn user_action(
     Ok((csrf, render(&page)).into_response())
 }
 
-/// Forms with repeated fields (`role=a&role=b`): serde_urlencoded cannot collect them into a Vec,
-/// so they are gathered here after the same strict UTF-8 checks as every other form.
-fn parse_user_form(bytes: &[u8]) -> Result<UserForm, AppError> {
-    let pairs: Vec<(String, String)> = parse_form::<Vec<(String, String)>>(bytes)?;
+/// The account form has a repeated field (`role=a&role=b`), which serde_urlencoded cannot collect
+/// into a Vec, so it is gathered from the checked name/value pairs.
+fn user_form(pairs: Vec<(String, String)>) -> Result<UserForm, AppError> {
     let mut form = UserForm {
-        authenticity_token: String::new(),
         action: String::new(),
         username: String::new(),
         display_name: String::new(),
@@ -420,7 +403,6 @@ fn parse_user_form(bytes: &[u8]) -> Result<UserForm, AppError> {
     };
     for (k, v) in pairs {
         match k.as_str() {
-            "authenticity_token" => form.authenticity_token = v,
             "action" => form.action = v,
             "username" => form.username = v,
             "display_name" => form.display_name = v,
@@ -486,9 +468,7 @@ pub async fn setup(
     Staff(user): Staff,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, PageError> {
-    let bytes = body_bytes(body).map_err(|e| PageError(e, l))?;
-    let form: SetupForm = parse_form(&bytes).map_err(|e| PageError(e, l))?;
-    csrf.verify(&form.authenticity_token).map_err(|_| PageError(AppError::Csrf, l))?;
+    let form: SetupForm = csrf_form(body, &csrf, l)?;
     let page = |message: Option<String>, totp: Option<accounts::NewTotp>| -> Result<SetupPage, PageError> {
         Ok(SetupPage {
             chrome: Chrome::new(l, &state.settings.organisation, ""),
@@ -515,3 +495,5 @@ pub async fn setup(
         accounts::Setup::Conflict => Ok(axum::response::Redirect::to("/staff/login").into_response()),
     }
 }
+
+csrf_forms!(GrantForm, PasswordForm, SetupForm);
