@@ -11,10 +11,6 @@ fn day(s: &str) -> Result<Date, StorageError> {
         .map_err(|_| StorageError::Corrupt("date"))
 }
 
-fn opt_day(s: Option<String>) -> Result<Option<Date>, StorageError> {
-    s.as_deref().map(day).transpose()
-}
-
 pub async fn for_year(conn: &mut AnyConnection, fy: FiscalYear) -> Result<Vec<(i64, Measure)>, StorageError> {
     let rows = sqlx::query(
         "SELECT id, number, title, steps, responsible_units, responsible_text, period_start, period_end, \
@@ -158,12 +154,39 @@ pub struct CaseFacts {
     pub rejection_reason: Option<String>,
 }
 
-/// The cases received in the year, and earlier cases still open when it began.
+/// Parses `YYYY-MM-DD` without a format description: the facts of a million cases are read here.
+fn quick_day(s: &str) -> Result<Date, StorageError> {
+    let b = s.as_bytes();
+    let num = |r: std::ops::Range<usize>| -> Option<i32> {
+        b.get(r)?.iter().try_fold(0i32, |acc, c| c.is_ascii_digit().then(|| acc * 10 + i32::from(c - b'0')))
+    };
+    let bad = || StorageError::Corrupt("date");
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return Err(bad());
+    }
+    let (y, m, d) = (num(0..4).ok_or_else(bad)?, num(5..7).ok_or_else(bad)?, num(8..10).ok_or_else(bad)?);
+    let month = time::Month::try_from(u8::try_from(m).map_err(|_| bad())?).map_err(|_| bad())?;
+    Date::from_calendar_date(y, month, u8::try_from(d).map_err(|_| bad())?).map_err(|_| bad())
+}
+
+fn quick_opt_day(s: &str) -> Result<Option<Date>, StorageError> {
+    if s.is_empty() { Ok(None) } else { quick_day(s).map(Some) }
+}
+
+fn opt_text(s: &str) -> Option<String> {
+    (!s.is_empty()).then(|| s.to_owned())
+}
+
+/// The cases received in the year, and earlier cases still open when it began. Each row comes back
+/// as one text (codes and dates never contain `|`): one value per case instead of fourteen keeps a
+/// million-case year fast through sqlx's Any driver.
 pub async fn facts(conn: &mut AnyConnection, fy: FiscalYear) -> Result<Vec<CaseFacts>, StorageError> {
     let rows = sqlx::query(
-        "SELECT id, fiscal_year, received_on, channel, track, category, CAST(anonymous AS INTEGER), status, \
-         acknowledge_due, acknowledged_on, closed_on, outcome, referred_to, rejection_reason FROM cases \
-         WHERE fiscal_year = $1 OR (fiscal_year < $1 AND (closed_on IS NULL OR closed_on >= $2))",
+        "SELECT CAST(id AS TEXT) || '|' || CAST(fiscal_year AS TEXT) || '|' || received_on || '|' || channel || '|' \
+         || track || '|' || category || '|' || CAST(CAST(anonymous AS INTEGER) AS TEXT) || '|' || status || '|' \
+         || acknowledge_due || '|' || COALESCE(acknowledged_on, '') || '|' || COALESCE(closed_on, '') || '|' \
+         || COALESCE(outcome, '') || '|' || COALESCE(referred_to, '') || '|' || COALESCE(rejection_reason, '') \
+         FROM cases WHERE fiscal_year = $1 OR (fiscal_year < $1 AND (closed_on IS NULL OR closed_on >= $2))",
     )
     .bind(i64::from(fy.be_year()))
     .bind(fy.first_day().to_string())
@@ -171,21 +194,27 @@ pub async fn facts(conn: &mut AnyConnection, fy: FiscalYear) -> Result<Vec<CaseF
     .await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
+        let line: String = r.try_get(0)?;
+        let v: Vec<&str> = line.split('|').collect();
+        if v.len() != 14 {
+            return Err(StorageError::Corrupt("case facts"));
+        }
+        let int = |s: &str| s.parse::<i64>().map_err(|_| StorageError::Corrupt("number"));
         out.push(CaseFacts {
-            id: r.try_get(0)?,
-            fiscal_year: r.try_get(1)?,
-            received_on: day(&r.try_get::<String, _>(2)?)?,
-            channel: r.try_get(3)?,
-            track: r.try_get(4)?,
-            category: r.try_get(5)?,
-            anonymous: r.try_get::<i64, _>(6)? != 0,
-            status: r.try_get(7)?,
-            acknowledge_due: day(&r.try_get::<String, _>(8)?)?,
-            acknowledged_on: opt_day(r.try_get(9)?)?,
-            closed_on: opt_day(r.try_get(10)?)?,
-            outcome: r.try_get(11)?,
-            referred_to: r.try_get(12)?,
-            rejection_reason: r.try_get(13)?,
+            id: int(v[0])?,
+            fiscal_year: int(v[1])?,
+            received_on: quick_day(v[2])?,
+            channel: v[3].to_owned(),
+            track: v[4].to_owned(),
+            category: v[5].to_owned(),
+            anonymous: v[6] != "0",
+            status: v[7].to_owned(),
+            acknowledge_due: quick_day(v[8])?,
+            acknowledged_on: quick_opt_day(v[9])?,
+            closed_on: quick_opt_day(v[10])?,
+            outcome: opt_text(v[11]),
+            referred_to: opt_text(v[12]),
+            rejection_reason: opt_text(v[13]),
         });
     }
     Ok(out)
