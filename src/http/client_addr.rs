@@ -4,6 +4,20 @@
 use axum::http::HeaderMap;
 use std::net::IpAddr;
 
+/// The client address of a request, for limiter keys only: it lives in the caller's stack frame and
+/// the limiters' in-memory maps, never in a log or the database.
+pub fn of_request(
+    extensions: &axum::http::Extensions,
+    headers: &HeaderMap,
+    state: &crate::state::AppState,
+) -> IpAddr {
+    let peer = extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip())
+        .unwrap_or(IpAddr::from([0, 0, 0, 0]));
+    client_addr(peer, headers, &state.settings.server.trusted_proxies)
+}
+
 pub fn client_addr(peer: IpAddr, headers: &HeaderMap, trusted: &[IpAddr]) -> IpAddr {
     if !trusted.contains(&peer) {
         return peer;

@@ -115,15 +115,8 @@ impl From<sqlx::Error> for LoginFailure {
 
 async fn audit_login(state: &AppState, actor: &str, action: &str) -> Result<(), StaffError> {
     let today = state.clock.today().to_string();
-    let mut conn = state.store.pool().begin().await?;
-    audit::append(
-        &mut conn,
-        &state.audit_key,
-        &AuditEntry { recorded_on: &today, actor, action, case_id: None, detail: "" },
-    )
-    .await?;
-    conn.commit().await?;
-    Ok(())
+    let entry = AuditEntry { recorded_on: &today, actor, action, case_id: None, detail: "" };
+    Ok(audit::record(state.store.pool(), &state.audit_key, &entry).await?)
 }
 
 /// Checks password (argon2id, off the async threads) and TOTP code, then opens a session. Every

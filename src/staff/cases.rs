@@ -103,15 +103,9 @@ async fn record(
     detail: &str,
 ) -> Result<(), StaffError> {
     let today = state.clock.today().to_string();
-    let mut tx = state.store.pool().begin().await?;
-    audit::append(
-        &mut tx,
-        &state.audit_key,
-        &AuditEntry { recorded_on: &today, actor: &user.username, action, case_id: Some(case_id), detail },
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    let entry =
+        AuditEntry { recorded_on: &today, actor: &user.username, action, case_id: Some(case_id), detail };
+    Ok(audit::record(state.store.pool(), &state.audit_key, &entry).await?)
 }
 
 pub async fn open(

@@ -82,6 +82,18 @@ pub async fn append(
     Ok(())
 }
 
+/// Appends an entry in a transaction of its own (for events that write nothing else).
+pub async fn record(
+    pool: &sqlx::AnyPool,
+    key: &AuditKey,
+    entry: &AuditEntry<'_>,
+) -> Result<(), StorageError> {
+    let mut tx = pool.begin().await?;
+    append(&mut tx, key, entry).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Recomputes the chain; returns the number of entries, or the position of the first broken one.
 pub async fn verify(conn: &mut AnyConnection, key: &AuditKey) -> Result<Result<i64, i64>, StorageError> {
     let rows = sqlx::query(

@@ -4,11 +4,10 @@
 //! stored or logged; limits are per instance.
 use crate::clock::Clock;
 use crate::config::{LimitSettings, QuotaSettings};
-use crate::http::client_addr::client_addr;
 use crate::http::error::{ApiError, AppError, PageError};
 use crate::http::lang::Lang;
 use crate::state::AppState;
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use governor::clock::Clock as _;
@@ -16,7 +15,7 @@ use governor::middleware::NoOpMiddleware;
 use governor::state::keyed::DefaultKeyedStateStore;
 use governor::state::{InMemoryState, NotKeyed};
 use governor::{Quota, RateLimiter};
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::time::Duration;
 
@@ -135,19 +134,8 @@ fn refuse(request: &Request, retry_after_secs: u64) -> Response {
     }
 }
 
-/// The client address of a request (for limiter keys only): the socket peer, or what a trusted proxy
-/// says. It lives only in the caller's stack frame and the limiters' in-memory maps.
-pub fn request_client(request: &Request, state: &AppState) -> IpAddr {
-    let peer = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip())
-        .unwrap_or(IpAddr::from([0, 0, 0, 0]));
-    client_addr(peer, request.headers(), &state.settings.server.trusted_proxies)
-}
-
 async fn limit(state: &AppState, group: Group, request: Request, next: Next) -> Response {
-    let ip = request_client(&request, state);
+    let ip = crate::http::client_addr::of_request(request.extensions(), request.headers(), state);
     match state.limiters.check(group, ip) {
         Ok(()) => next.run(request).await,
         Err(retry) => refuse(&request, retry),

@@ -1,4 +1,5 @@
 //! Server-rendered pages (askama), Thai first.
+pub mod common;
 pub mod public;
 pub mod render;
 pub mod reports;

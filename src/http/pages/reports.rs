@@ -1,5 +1,6 @@
 //! Report pages: the public ITA statistics, administrators' downloads of the annual report, and
 //! administrators' editing of each year's measures.
+use super::common::{internal, require_role, token_of};
 use super::render::{Chrome, render};
 use crate::domain::fiscal_year::FiscalYear;
 use crate::domain::measure::{Measure, MeasureFlag, MeasureInput};
@@ -34,10 +35,6 @@ fn year(raw: &str, state: &AppState) -> Result<FiscalYear, AppError> {
     }
 }
 
-fn internal<E: std::fmt::Display>(l: Lang) -> impl Fn(E) -> PageError {
-    move |e| PageError(AppError::Internal(e.to_string()), l)
-}
-
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct YearQuery {
@@ -64,10 +61,6 @@ pub async fn statistics(
     Ok(Html(html).into_response())
 }
 
-fn require_admin(user: &crate::staff::auth::StaffUser, l: Lang) -> Result<(), PageError> {
-    if user.has(Role::Administrator) { Ok(()) } else { Err(PageError(AppError::NotFound, l)) }
-}
-
 #[derive(Template)]
 #[template(path = "staff/reports.html")]
 pub struct ReportsPage {
@@ -84,11 +77,11 @@ pub async fn reports(
     csrf: CsrfToken,
     Staff(user): Staff,
 ) -> Result<Response, PageError> {
-    require_admin(&user, l)?;
+    require_role(&user, Role::Administrator, l)?;
     let mut conn = state.store.pool().acquire().await.map_err(internal(l))?;
     let page = ReportsPage {
         chrome: Chrome::new(l, &state.settings.organisation, "/staff"),
-        csrf: csrf.authenticity_token().map_err(internal(l))?,
+        csrf: token_of(&csrf, l)?,
         display_name: user.display_name.clone(),
         fy: FiscalYear::containing(state.clock.today()).to_string(),
         years: measures::years(&mut conn).await.map_err(internal(l))?,
@@ -116,7 +109,7 @@ pub async fn download(
     Staff(user): Staff,
     query: Result<Query<DownloadQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, PageError> {
-    require_admin(&user, l)?;
+    require_role(&user, Role::Administrator, l)?;
     let bad = || AppError::BadRequest {
         code: "invalid_report",
         en: "Choose a fiscal year, a section (protection, full, statistics) and a format (html, csv, json).",
@@ -194,7 +187,7 @@ async fn measures_page(
     let next = FiscalYear::from_be(i64::from(fy.be_year()) + 1).unwrap_or(fy);
     Ok(MeasuresPage {
         chrome: Chrome::new(l, &state.settings.organisation, "/staff"),
-        csrf: csrf.authenticity_token().map_err(internal(l))?,
+        csrf: token_of(csrf, l)?,
         display_name: user.display_name.clone(),
         fy: fy.to_string(),
         next_fy: next.to_string(),
@@ -210,7 +203,7 @@ pub async fn measures_list(
     Staff(user): Staff,
     query: Result<Query<YearQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, PageError> {
-    require_admin(&user, l)?;
+    require_role(&user, Role::Administrator, l)?;
     let Query(q) = query.map_err(|_| PageError(BAD_YEAR, l))?;
     let fy = year(&q.fy, &state).map_err(|e| PageError(e, l))?;
     let page = measures_page(&state, l, &csrf, &user, fy, None).await?;
@@ -225,7 +218,7 @@ pub async fn measures_save(
     Staff(user): Staff,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, PageError> {
-    require_admin(&user, l)?;
+    require_role(&user, Role::Administrator, l)?;
     let pairs = csrf_pairs(body, &csrf, l)?;
     let get = |k: &str| pairs.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone()).unwrap_or_default();
     let fy = year(&get("fy"), &state).map_err(|e| PageError(e, l))?;
@@ -299,19 +292,12 @@ async fn audit_measures(
     detail: &str,
 ) -> Result<(), crate::storage::StorageError> {
     let today = state.clock.today().to_string();
-    let mut tx = state.store.pool().begin().await?;
-    crate::storage::audit::append(
-        &mut tx,
-        &state.audit_key,
-        &crate::storage::audit::AuditEntry {
-            recorded_on: &today,
-            actor,
-            action: "measures.changed",
-            case_id: None,
-            detail,
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    let entry = crate::storage::audit::AuditEntry {
+        recorded_on: &today,
+        actor,
+        action: "measures.changed",
+        case_id: None,
+        detail,
+    };
+    crate::storage::audit::record(state.store.pool(), &state.audit_key, &entry).await
 }

@@ -1,4 +1,5 @@
 //! The officers' pages: login, the case list of their units, the case page with replies and triage.
+use super::common::{internal, require_role, token_of};
 use super::render::{Chrome, render, render_with_status};
 use crate::domain::complaint::{Category, Channel, Status, Track};
 use crate::domain::submission;
@@ -22,14 +23,6 @@ use axum_csrf::CsrfToken;
 use serde::Deserialize;
 use time::Date;
 use zeroize::Zeroizing;
-
-fn token_of(csrf: &CsrfToken, l: Lang) -> Result<String, PageError> {
-    csrf.authenticity_token().map_err(|_| PageError(AppError::Internal("csrf token".into()), l))
-}
-
-fn internal(l: Lang) -> impl Fn(crate::staff::StaffError) -> PageError {
-    move |e| PageError(AppError::Internal(e.to_string()), l)
-}
 
 #[derive(Template)]
 #[template(path = "staff/login.html")]
@@ -645,9 +638,7 @@ pub async fn outbox(
     csrf: CsrfToken,
     Staff(user): Staff,
 ) -> Result<Response, PageError> {
-    if !user.has(crate::domain::staff::Role::Administrator) {
-        return Err(PageError(AppError::NotFound, l));
-    }
+    require_role(&user, crate::domain::staff::Role::Administrator, l)?;
     let mut conn =
         state.store.pool().acquire().await.map_err(|e| PageError(AppError::Internal(e.to_string()), l))?;
     let storage = |e: crate::storage::StorageError| PageError(AppError::Internal(e.to_string()), l);
@@ -790,21 +781,13 @@ fn new_case_page(
     }
 }
 
-fn require_intake(user: &crate::staff::auth::StaffUser, l: Lang) -> Result<(), PageError> {
-    if user.has(crate::domain::staff::Role::IntakeOfficer) {
-        Ok(())
-    } else {
-        Err(PageError(AppError::NotFound, l))
-    }
-}
-
 pub async fn new_case_form(
     State(state): State<AppState>,
     l: Lang,
     csrf: CsrfToken,
     Staff(user): Staff,
 ) -> Result<Response, PageError> {
-    require_intake(&user, l)?;
+    require_role(&user, crate::domain::staff::Role::IntakeOfficer, l)?;
     let filing = StaffFiling { received_on: state.clock.today().to_string(), ..StaffFiling::default() };
     let page = new_case_page(
         &state,
@@ -837,7 +820,7 @@ pub async fn new_case(
     Staff(user): Staff,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, PageError> {
-    require_intake(&user, l)?;
+    require_role(&user, crate::domain::staff::Role::IntakeOfficer, l)?;
     let pairs = csrf_pairs(body, &csrf, l)?;
     let mut filing = StaffFiling::default();
     let mut rest = Vec::new();

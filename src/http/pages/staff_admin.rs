@@ -1,6 +1,7 @@
 //! Account pages: an officer's own password, granting a unit one can open to a colleague, and the
 //! administrators' account list (add, disable, reset). Administrators never see key material and,
 //! by role alone, open no unit.
+use super::common::{internal, require_role, token_of};
 use super::render::{Chrome, render, render_with_status};
 use crate::domain::staff::{Role, Roles, Username};
 use crate::http::error::{AppError, PageError};
@@ -20,14 +21,6 @@ use axum::response::{IntoResponse, Response};
 use axum_csrf::CsrfToken;
 use serde::Deserialize;
 use zeroize::Zeroizing;
-
-fn token_of(csrf: &CsrfToken, l: Lang) -> Result<String, PageError> {
-    csrf.authenticity_token().map_err(|_| PageError(AppError::Internal("csrf token".into()), l))
-}
-
-fn internal<E: std::fmt::Display>(l: Lang) -> impl Fn(E) -> PageError {
-    move |e| PageError(AppError::Internal(e.to_string()), l)
-}
 
 #[derive(Template)]
 #[template(path = "staff/password.html")]
@@ -302,17 +295,13 @@ async fn users_page(
     })
 }
 
-fn require_admin(user: &crate::staff::auth::StaffUser, l: Lang) -> Result<(), PageError> {
-    if user.has(Role::Administrator) { Ok(()) } else { Err(PageError(AppError::NotFound, l)) }
-}
-
 pub async fn users(
     State(state): State<AppState>,
     l: Lang,
     csrf: CsrfToken,
     Staff(user): Staff,
 ) -> Result<Response, PageError> {
-    require_admin(&user, l)?;
+    require_role(&user, Role::Administrator, l)?;
     let page = users_page(&state, l, &csrf, &user, None, None).await?;
     Ok((csrf, render(&page)).into_response())
 }
@@ -333,7 +322,7 @@ pub async fn user_action(
     Staff(user): Staff,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, PageError> {
-    require_admin(&user, l)?;
+    require_role(&user, Role::Administrator, l)?;
     let form = user_form(csrf_pairs(body, &csrf, l)?).map_err(|e| PageError(e, l))?;
     let bad = |en: &'static str, th: &'static str| {
         PageError(AppError::BadRequest { code: "invalid_account", en, th }, l)

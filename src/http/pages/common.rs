@@ -1,0 +1,19 @@
+//! Small pieces every staff page handler uses: the form's CSRF token, internal errors as pages, and
+//! the role check (a missing role answers 404, so a page's existence says nothing).
+use crate::domain::staff::Role;
+use crate::http::error::{AppError, PageError};
+use crate::http::lang::Lang;
+use crate::staff::auth::StaffUser;
+use axum_csrf::CsrfToken;
+
+pub fn token_of(csrf: &CsrfToken, l: Lang) -> Result<String, PageError> {
+    csrf.authenticity_token().map_err(|_| PageError(AppError::Internal("csrf token".into()), l))
+}
+
+pub fn internal<E: std::fmt::Display>(l: Lang) -> impl Fn(E) -> PageError {
+    move |e| PageError(AppError::Internal(e.to_string()), l)
+}
+
+pub fn require_role(user: &StaffUser, role: Role, l: Lang) -> Result<(), PageError> {
+    if user.has(role) { Ok(()) } else { Err(PageError(AppError::NotFound, l)) }
+}
