@@ -115,6 +115,14 @@ pub enum UsersAction {
         #[arg(long)]
         escrow_identity: PathBuf,
     },
+    /// Give an identity custodian (after its first sign-in) the identity-custody key, with the escrow
+    /// identity; later custodians can be granted by an existing one on the web
+    GrantCustody {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        escrow_identity: PathBuf,
+    },
     /// Disable an account and end its sessions
     Disable {
         #[arg(long)]

@@ -4,13 +4,13 @@ use crate::crypto::{CryptoError, seal};
 use crate::domain::complaint::{Category, Channel, Status, Track};
 use crate::domain::fiscal_year::FiscalYear;
 use crate::domain::reference::CaseReference;
-use crate::domain::staff::Role;
+use crate::domain::submission::ComplaintContent;
 use crate::domain::submission::Submission;
 use crate::domain::text::BoundedText;
 use crate::domain::token::SubmissionToken;
 use crate::notify::{Event, Notice, notify_unit};
 use crate::state::AppState;
-use crate::storage::{StorageError, audit, cases};
+use crate::storage::{StorageError, audit, cases, custody};
 use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
 use time::Date;
@@ -114,16 +114,12 @@ pub async fn file(
             channel,
             concerns_unit: submission.concerns_unit.as_deref(),
         },
-        &[unit_key, &state.keyring.escrow],
+        // The reporter's own key too, so the token reads back what was filed.
+        &[unit_key, &state.keyring.escrow, &reporter],
     )?;
+    // Identity goes to the identity-custody key and escrow only, never to a unit or a person.
     let identity = match &submission.identity {
-        Some(identity) => {
-            // Identity goes to the identity custodians and escrow only, never to a unit.
-            let custodians = custodian_recipients(state).await?;
-            let recipients: Vec<&age::x25519::Recipient> =
-                std::iter::once(&state.keyring.escrow).chain(custodians.iter()).collect();
-            Some(seal::seal_json(identity, &recipients)?)
-        }
+        Some(identity) => Some(seal::seal_json(identity, &[&state.keyring.custody, &state.keyring.escrow])?),
         None => None,
     };
     let deadlines = &state.settings.deadlines;
@@ -201,15 +197,6 @@ pub async fn file(
     })
 }
 
-/// The personal keys of enabled identity custodians, read at each submission so that a custodian
-/// added today protects tomorrow's reports.
-async fn custodian_recipients(state: &AppState) -> Result<Vec<age::x25519::Recipient>, IntakeError> {
-    let mut conn = state.store.pool().acquire().await?;
-    let stored =
-        crate::storage::accounts::recipients_with_role(&mut conn, Role::IdentityCustodian.code()).await?;
-    stored.iter().map(|r| Ok(crate::crypto::keys::parse_recipient(r)?)).collect()
-}
-
 pub struct ReporterView {
     pub case_id: i64,
     pub reference: String,
@@ -221,7 +208,19 @@ pub struct ReporterView {
     pub acknowledge_due: Date,
     pub result_due: Date,
     pub messages: Vec<MessageView>,
+    /// What the reporter filed, read back with the token; None for reports filed before it was
+    /// sealed to the reporter's key too.
+    pub complaint: Option<ComplaintContent>,
+    pub anonymous: bool,
+    /// Days on which the identity was made known, and to whom by role (never by name).
+    pub disclosures: Vec<Disclosure>,
     unit_code: String,
+}
+
+pub struct Disclosure {
+    pub on: Date,
+    /// To the officer handling the case after a custodian approved; or to a custodian.
+    pub to_handling_officer: bool,
 }
 
 pub struct MessageView {
@@ -257,8 +256,19 @@ pub async fn find(state: &AppState, token: &SubmissionToken) -> Result<Option<Re
             text: sealed.text,
         });
     }
+    let complaint = seal::open_json::<ComplaintContent>(&row.content, &identity).ok();
+    let mut disclosures = Vec::new();
+    for (kind, on) in custody::disclosure_dates(&mut conn, row.id).await? {
+        disclosures.push(Disclosure {
+            on: parse_date(&on)?,
+            to_handling_officer: kind == custody::RequestKind::Request,
+        });
+    }
     Ok(Some(ReporterView {
         case_id: row.id,
+        complaint,
+        anonymous: row.anonymous,
+        disclosures,
         reference: row.reference,
         track: Track::from_code(&row.track).ok_or(IntakeError::Corrupt("track"))?,
         category: Category::from_code(&row.category).ok_or(IntakeError::Corrupt("category"))?,

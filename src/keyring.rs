@@ -1,13 +1,14 @@
-//! The public recipients the request path seals to: escrow and each unit. (Identity custodians'
-//! personal keys are read at each submission, since accounts change while the service runs.)
+//! The public recipients the request path seals to: escrow, the identity-custody key and each unit.
 use crate::crypto::CryptoError;
 use crate::crypto::keys::parse_recipient;
-use crate::storage::{StorageError, Store, installation, units};
+use crate::storage::{StorageError, Store, custody, installation, units};
 use age::x25519::Recipient;
 use std::collections::HashMap;
 
 pub struct Keyring {
     pub escrow: Recipient,
+    /// Reporters' identities are sealed to this and escrow only, never to a unit or a person.
+    pub custody: Recipient,
     pub units: HashMap<String, Recipient>,
 }
 
@@ -15,6 +16,8 @@ pub struct Keyring {
 pub enum KeyringError {
     #[error("the database has no escrow recipient: run `rongrian init` first")]
     NotInitialised,
+    #[error("the identity-custody key is missing: start `rongrian serve` once so that it is made")]
+    NoCustodyKey,
     #[error("unit `{0}` is configured but has no key: restart once so that it is made")]
     MissingUnit(String),
     #[error(transparent)]
@@ -30,6 +33,8 @@ impl Keyring {
             .await?
             .ok_or(KeyringError::NotInitialised)?;
         let escrow = parse_recipient(&escrow)?;
+        let custody = custody::key(&mut conn).await?.ok_or(KeyringError::NoCustodyKey)?;
+        let custody = parse_recipient(&custody.recipient)?;
         let mut map = HashMap::new();
         for row in units::all(&mut conn).await? {
             map.insert(row.code, parse_recipient(&row.recipient)?);
@@ -37,7 +42,7 @@ impl Keyring {
         if let Some(missing) = configured_units.iter().find(|u| !map.contains_key(**u)) {
             return Err(KeyringError::MissingUnit((*missing).to_owned()));
         }
-        Ok(Self { escrow, units: map })
+        Ok(Self { escrow, custody, units: map })
     }
 
     pub fn unit(&self, code: &str) -> Option<&Recipient> {

@@ -57,6 +57,13 @@ async fn main() -> anyhow::Result<()> {
             if !made.is_empty() {
                 tracing::info!(units = ?made, "made keys for newly configured units");
             }
+            let secrets = setup::load_secrets(&paths)?;
+            let granted =
+                setup::ensure_custody_key(&store, &clock, &audit::AuditKey::new(secrets.audit_key.clone()))
+                    .await?;
+            if !granted.is_empty() {
+                tracing::info!(custodians = ?granted, "made the identity-custody key for the existing custodians");
+            }
             let app = App::build(settings, store, clock).await?;
             let addr = app.local_addr()?;
             println!("Rongrian is listening on http://{addr}/");
@@ -243,7 +250,9 @@ async fn users(ctx: &AdminContext<'_>, action: UsersAction) -> anyhow::Result<()
             println!("created {} ({})", username.as_str(), roles.stored());
             print_credentials(&credentials);
             println!("At the first sign-in the holder sets their own password and gets a new TOTP secret;");
-            println!("grant units after that with `rongrian users grant`.");
+            println!(
+                "grant units after that with `rongrian users grant` (identity custodians: `users grant-custody`)."
+            );
         }
         UsersAction::Grant { username, units, escrow_identity } => {
             let username = parse_user(&username)?;
@@ -252,6 +261,12 @@ async fn users(ctx: &AdminContext<'_>, action: UsersAction) -> anyhow::Result<()
                 staff_accounts::grant_with_escrow(ctx, &username, unit, &escrow).await?;
             }
             println!("granted {} to {}", units.join(", "), username.as_str());
+        }
+        UsersAction::GrantCustody { username, escrow_identity } => {
+            let username = parse_user(&username)?;
+            let escrow = read_identity_file(&escrow_identity)?;
+            rongrian::staff::custody::grant_with_escrow(ctx, &username, &escrow).await?;
+            println!("granted the identity-custody key to {}", username.as_str());
         }
         UsersAction::Disable { username } => {
             let username = parse_user(&username)?;

@@ -1,10 +1,12 @@
 //! Initialising an installation: the data directory, the server's secrets (0600 files, never in the
-//! database), the escrow key (its secret written once, for offline keeping) and the unit keys.
+//! database), the escrow key (its secret written once, for offline keeping), the unit keys and the
+//! identity-custody key.
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::crypto::CryptoError;
 use crate::crypto::keys::{self, identity_file_text, new_secret_key_hex, write_private_file};
-use crate::storage::{StorageError, Store, installation, units};
+use crate::storage::audit::{self, AuditEntry, AuditKey};
+use crate::storage::{StorageError, Store, custody, installation, units};
 use age::x25519;
 use secrecy::SecretString;
 use std::path::{Path, PathBuf};
@@ -146,8 +148,61 @@ async fn record(
     for code in settings.unit_codes() {
         create_unit_key(&mut tx, code, escrow, &today).await?;
     }
+    create_custody_key(&mut tx, escrow, &today).await?;
     tx.commit().await.map_err(StorageError::from)?;
     Ok(())
+}
+
+/// Makes the identity-custody key, its secret wrapped to escrow only; `None` if one exists already.
+async fn create_custody_key(
+    conn: &mut sqlx::AnyConnection,
+    escrow: &x25519::Recipient,
+    today: &str,
+) -> Result<Option<x25519::Identity>, SetupError> {
+    let key = x25519::Identity::generate();
+    let wrapped = keys::wrap_identity(&key, &[escrow])?;
+    let made = custody::insert_key(conn, &key.to_public().to_string(), &wrapped, today).await?;
+    Ok(made.then_some(key))
+}
+
+/// Gives an installation made before identities had a custody key its key. The custodians who
+/// until now received each identity sealed to their own personal key receive the new key too, so
+/// nothing changes for them; accounts that are pending or disabled receive nothing. Identities sealed
+/// to individual custodians before this stay readable by those custodians.
+pub async fn ensure_custody_key(
+    store: &Store,
+    clock: &Clock,
+    audit_key: &AuditKey,
+) -> Result<Vec<String>, SetupError> {
+    let mut tx = store.pool().begin().await.map_err(StorageError::from)?;
+    let Some(escrow) = installation::get(&mut tx, installation::ESCROW_RECIPIENT).await? else {
+        return Ok(Vec::new());
+    };
+    if custody::key(&mut tx).await?.is_some() {
+        return Ok(Vec::new());
+    }
+    let escrow = keys::parse_recipient(&escrow)?;
+    let today = clock.today().to_string();
+    let Some(key) = create_custody_key(&mut tx, &escrow, &today).await? else { return Ok(Vec::new()) };
+    let mut granted = Vec::new();
+    for c in custody::custodians(&mut tx).await? {
+        let recipient = keys::parse_recipient(&c.personal_recipient)?;
+        let wrapped = keys::wrap_identity(&key, &[&recipient])?;
+        if custody::grant(&mut tx, c.account_id, &c.personal_recipient, &wrapped, &today).await? {
+            let detail = format!("username={}", c.username);
+            let entry = AuditEntry {
+                recorded_on: &today,
+                actor: "upgrade",
+                action: "custody.granted",
+                case_id: None,
+                detail: &detail,
+            };
+            audit::append(&mut tx, audit_key, &entry).await?;
+            granted.push(c.username);
+        }
+    }
+    tx.commit().await.map_err(StorageError::from)?;
+    Ok(granted)
 }
 
 async fn create_unit_key(

@@ -15,6 +15,10 @@ pub enum Event {
     ReporterMessage,
     AcknowledgeDue,
     ResultDue,
+    /// An officer asks to see a case's reporter identity (to the identity custodians).
+    IdentityRequested,
+    /// A custodian decided on an officer's identity request (to that officer).
+    IdentityDecided,
 }
 
 impl Event {
@@ -28,6 +32,12 @@ impl Event {
                 format!("[Rongrian] ใกล้ครบกำหนดตอบรับ {reference} / Acknowledgement due {reference}")
             }
             Event::ResultDue => format!("[Rongrian] ใกล้ครบกำหนดแจ้งผล {reference} / Result due {reference}"),
+            Event::IdentityRequested => {
+                format!("[Rongrian] คำขอเปิดเผยข้อมูลผู้แจ้ง {reference} / Identity request on {reference}")
+            }
+            Event::IdentityDecided => format!(
+                "[Rongrian] ผลการพิจารณาคำขอข้อมูลผู้แจ้ง {reference} / Identity request decided on {reference}"
+            ),
         }
     }
 
@@ -41,13 +51,28 @@ impl Event {
                 ("เรื่องนี้ใกล้ครบกำหนดตอบรับเรื่อง", "This case's acknowledgement deadline is near.")
             }
             Event::ResultDue => ("เรื่องนี้ใกล้ครบกำหนดแจ้งผลการดำเนินการ", "This case's result deadline is near."),
+            Event::IdentityRequested => (
+                "มีคำขอเปิดเผยข้อมูลผู้แจ้งรอการพิจารณาของผู้ดูแลข้อมูลผู้แจ้ง",
+                "An officer asks to see a reporter's identity; a custodian's decision is needed.",
+            ),
+            Event::IdentityDecided => {
+                ("ผู้ดูแลข้อมูลผู้แจ้งพิจารณาคำขอของท่านแล้ว", "An identity custodian has decided on your request.")
+            }
+        }
+    }
+
+    /// Where the mail's link points.
+    fn path(self, reference: &str) -> String {
+        match self {
+            Event::IdentityRequested => "/staff/identity".to_owned(),
+            _ => format!("/staff/cases/{reference}"),
         }
     }
 }
 
 /// The body: the reference and a link, nothing of the case's content or its reporter.
 pub fn body(event: Event, reference: &str, due: Option<&str>, settings: &Settings) -> String {
-    let link = format!("{}/staff/cases/{reference}", settings.server.public_base_url.trim_end_matches('/'));
+    let link = format!("{}{}", settings.server.public_base_url.trim_end_matches('/'), event.path(reference));
     let (th, en) = event.lines();
     let due = due.map(|d| format!("กำหนด / Due: {d}\n")).unwrap_or_default();
     format!(
@@ -80,12 +105,27 @@ pub async fn notify_unit(
         return Ok(0);
     }
     let addresses = outbox::unit_addresses(conn, notice.unit).await?;
+    notify_addresses(conn, settings, notice, &addresses, today, now).await
+}
+
+/// Queues a notification to the given addresses (custodians, or one officer).
+pub async fn notify_addresses(
+    conn: &mut AnyConnection,
+    settings: &Settings,
+    notice: &Notice<'_>,
+    addresses: &[String],
+    today: &str,
+    now: i64,
+) -> Result<usize, StorageError> {
+    if settings.smtp.host.trim().is_empty() {
+        return Ok(0);
+    }
     let subject = notice.event.subject(notice.reference);
     let text = body(notice.event, notice.reference, notice.due, settings);
     // Mail goes out at the next quarter hour (plus a little jitter): neither the queue row nor the
     // time a mail arrives dates an anonymous submission more closely than that.
     let slot = (now / QUARTER_HOUR + 1) * QUARTER_HOUR;
-    for recipient in &addresses {
+    for recipient in addresses {
         let jitter = i64::from(rand::random::<u8>() % 90);
         outbox::enqueue(conn, &Mail { recipient, subject: &subject, body: &text }, today, slot + jitter)
             .await?;

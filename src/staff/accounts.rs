@@ -243,6 +243,16 @@ pub async fn grant(
     Ok(())
 }
 
+/// Removes every key wrapped to an account: its unit grants and its copy of the custody key. Returns
+/// what was revoked (unit codes, and `custody`).
+async fn revoke_keys(conn: &mut sqlx::AnyConnection, account_id: i64) -> Result<Vec<String>, StorageError> {
+    let mut revoked = accounts::revoke_all_units(conn, account_id).await?;
+    if crate::storage::custody::revoke(conn, account_id).await? {
+        revoked.push("custody".to_owned());
+    }
+    Ok(revoked)
+}
+
 /// Disables an account: its sessions end and its unit grants are revoked (a former officer's
 /// password must open nothing, even with a copy of the database).
 pub async fn disable(ctx: &AdminContext<'_>, username: &Username) -> Result<Vec<String>, StaffError> {
@@ -251,8 +261,8 @@ pub async fn disable(ctx: &AdminContext<'_>, username: &Username) -> Result<Vec<
         .await?
         .ok_or_else(|| StaffError::UnknownAccount(username.as_str().into()))?;
     accounts::delete_sessions_of(&mut tx, id).await?;
-    let revoked = accounts::revoke_all_units(&mut tx, id).await?;
-    let detail = format!("username={} revoked_units={}", username.as_str(), revoked.join(","));
+    let revoked = revoke_keys(&mut tx, id).await?;
+    let detail = format!("username={} revoked={}", username.as_str(), revoked.join(","));
     audit_admin(&mut tx, ctx.audit_key, ctx.clock, ctx.actor, "account.disabled", &detail).await?;
     tx.commit().await?;
     Ok(revoked)
@@ -287,8 +297,8 @@ pub async fn reset(
     .await?
     .ok_or_else(|| StaffError::UnknownAccount(username.as_str().into()))?;
     accounts::delete_sessions_of(&mut tx, id).await?;
-    let revoked = accounts::revoke_all_units(&mut tx, id).await?;
-    let detail = format!("username={} revoked_units={}", username.as_str(), revoked.join(","));
+    let revoked = revoke_keys(&mut tx, id).await?;
+    let detail = format!("username={} revoked={}", username.as_str(), revoked.join(","));
     audit_admin(&mut tx, ctx.audit_key, ctx.clock, ctx.actor, "account.reset", &detail).await?;
     tx.commit().await?;
     let credentials = Credentials {

@@ -84,7 +84,7 @@ pub struct OpenedCase {
 }
 
 /// Loads a case the officer may open, or None (also for another unit's case: no hint it exists).
-async fn load(
+pub(super) async fn load(
     state: &AppState,
     user: &StaffUser,
     reference: &str,
@@ -308,7 +308,7 @@ pub async fn reassign(
     // Read again under the lock: whatever was added until now is re-sealed too.
     let sealed = cases::content_of(&mut tx, row.id).await?;
     // The padded plaintext is re-sealed as it is, so its size bucket stays the same.
-    let content = seal::seal(&seal::open(&sealed, &unit)?, &[new_unit, escrow])?;
+    let content = seal::seal(&seal::open(&sealed, &unit)?, &[new_unit, escrow, &reporter])?;
     for m in cases::messages(&mut tx, row.id).await? {
         let body = seal::seal(&seal::open(&m.body, &unit)?, &[new_unit, escrow, &reporter])?;
         cases::reseal_message(&mut tx, m.id, &body).await?;

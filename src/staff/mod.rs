@@ -2,6 +2,7 @@
 pub mod accounts;
 pub mod auth;
 pub mod cases;
+pub mod custody;
 
 use crate::crypto::CryptoError;
 use crate::storage::StorageError;
@@ -18,6 +19,8 @@ pub enum StaffError {
     AccountExists(String),
     #[error("`{0}` has not completed its first sign-in; grant units after that")]
     PendingSetup(String),
+    #[error("`{0}` is not an enabled identity custodian")]
+    NotCustodian(String),
     #[error("no unit `{0}`")]
     UnknownUnit(String),
     #[error("{0}")]

@@ -30,11 +30,12 @@ pub struct AccountRow {
     pub totp_last_step: i64,
     pub disabled: bool,
     pub pending_setup: bool,
+    pub email: Option<String>,
 }
 
 // Booleans are read through CAST: sqlx's Any driver cannot decode SQLite's BOOLEAN declared type.
 const ACCOUNT_COLUMNS: &str = "id, username, display_name, roles, password_hash, key_salt, wrapped_personal_key, \
-     personal_recipient, totp_secret, totp_last_step, CAST(disabled AS INTEGER), pending_setup";
+     personal_recipient, totp_secret, totp_last_step, CAST(disabled AS INTEGER), pending_setup, email";
 
 fn account(r: &AnyRow) -> Result<AccountRow, sqlx::Error> {
     Ok(AccountRow {
@@ -50,6 +51,7 @@ fn account(r: &AnyRow) -> Result<AccountRow, sqlx::Error> {
         totp_last_step: r.try_get(9)?,
         disabled: r.try_get::<i64, _>(10)? != 0,
         pending_setup: r.try_get::<i64, _>(11)? != 0,
+        email: r.try_get(12)?,
     })
 }
 
@@ -89,22 +91,6 @@ pub async fn by_id(conn: &mut AnyConnection, id: i64) -> Result<Option<AccountRo
     let sql = sqlx::AssertSqlSafe(format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1"));
     let row = sqlx::query(sql).bind(id).fetch_optional(conn).await?;
     Ok(row.as_ref().map(account).transpose()?)
-}
-
-/// Personal recipients of enabled accounts holding a role (e.g. identity custodians).
-pub async fn recipients_with_role(conn: &mut AnyConnection, role: &str) -> Result<Vec<String>, StorageError> {
-    let rows =
-        sqlx::query("SELECT roles, personal_recipient FROM accounts WHERE disabled = FALSE ORDER BY id")
-            .fetch_all(conn)
-            .await?;
-    let mut out = Vec::new();
-    for r in rows {
-        let roles: String = r.try_get(0)?;
-        if roles.split(',').any(|x| x == role) {
-            out.push(r.try_get(1)?);
-        }
-    }
-    Ok(out)
 }
 
 /// Records a TOTP time step as used; `false` if this or a later step was already used (a replay).

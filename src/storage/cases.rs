@@ -23,7 +23,7 @@ pub struct NewCase<'a> {
     pub identity: Option<&'a [u8]>,
 }
 
-/// What the reporter's view needs; no ciphertext of content or identity.
+/// What the reporter's view needs; never the identity.
 #[derive(Debug)]
 pub struct ReporterCaseRow {
     pub id: i64,
@@ -38,6 +38,9 @@ pub struct ReporterCaseRow {
     pub result_due: String,
     pub token_hash: Vec<u8>,
     pub reporter_recipient: String,
+    /// Sealed to the unit, escrow and (since December 2026) the reporter's own key.
+    pub content: Vec<u8>,
+    pub anonymous: bool,
 }
 
 pub struct MessageRow {
@@ -107,6 +110,8 @@ fn reporter_case(r: &AnyRow) -> Result<ReporterCaseRow, sqlx::Error> {
         result_due: r.try_get(9)?,
         token_hash: r.try_get(10)?,
         reporter_recipient: r.try_get(11)?,
+        content: r.try_get(12)?,
+        anonymous: r.try_get::<i64, _>(13)? != 0,
     })
 }
 
@@ -116,7 +121,8 @@ pub async fn find_by_token_hash(
 ) -> Result<Option<ReporterCaseRow>, StorageError> {
     let row = sqlx::query(
         "SELECT id, reference, received_on, track, category, status, status_changed_on, unit_code, \
-         acknowledge_due, result_due, token_hash, reporter_recipient FROM cases WHERE token_hash = $1",
+         acknowledge_due, result_due, token_hash, reporter_recipient, content, CAST(anonymous AS INTEGER) \
+         FROM cases WHERE token_hash = $1",
     )
     .bind(token_hash.to_vec())
     .fetch_optional(conn)

@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod cases;
+pub mod custody;
 pub mod installation;
 pub mod measures;
 pub mod outbox;

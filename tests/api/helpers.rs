@@ -356,52 +356,85 @@ impl TestApp {
         roles: &[rongrian::domain::staff::Role],
         units: &[&str],
     ) -> Officer {
-        use rongrian::domain::staff::{Roles, Username};
-        use rongrian::staff::accounts::{self, AdminContext, NewStaff};
-        let secrets = setup::load_secrets(&DataPaths::new(&self.data_dir)).expect("secrets");
-        let ctx = AdminContext {
+        use rongrian::domain::staff::{Role, Username};
+        self.create_pending(username, roles).await;
+        let officer = self.complete_setup(username).await;
+        let secrets = self.secrets();
+        let ctx = self.admin_context(&secrets, "test");
+        let name = Username::parse(username).expect("username");
+        let escrow = self.escrow_identity();
+        for unit in units {
+            rongrian::staff::accounts::grant_with_escrow(&ctx, &name, unit, &escrow).await.expect("grant");
+        }
+        if roles.contains(&Role::IdentityCustodian) {
+            rongrian::staff::custody::grant_with_escrow(&ctx, &name, &escrow).await.expect("grant custody");
+        }
+        officer
+    }
+
+    /// The command line's administrative context (as `rongrian users …` builds it).
+    pub fn admin_context<'a>(
+        &'a self,
+        secrets: &'a rongrian::setup::Secrets,
+        actor: &'a str,
+    ) -> rongrian::staff::accounts::AdminContext<'a> {
+        rongrian::staff::accounts::AdminContext {
             store: &self.state.store,
             settings: &self.state.settings,
             clock: &self.clock,
             cookie_key: &secrets.cookie_key,
             audit_key: &self.state.audit_key,
-            actor: "test",
-        };
+            actor,
+        }
+    }
+
+    /// Creates an account as an administrator would and leaves it pending (its holder has not
+    /// signed in yet); returns what the administrator was shown.
+    pub async fn create_pending(
+        &self,
+        username: &str,
+        roles: &[rongrian::domain::staff::Role],
+    ) -> rongrian::staff::accounts::Credentials {
+        use rongrian::domain::staff::{Roles, Username};
+        use rongrian::staff::accounts::{self, NewStaff};
+        let secrets = self.secrets();
+        let ctx = self.admin_context(&secrets, "boss");
         let username = Username::parse(username).expect("username");
-        let roles = Roles::new(roles.iter().copied());
         let email = format!("{}@example.go.th", username.as_str());
-        let c = accounts::create(
-            &ctx,
-            &NewStaff {
-                username: &username,
-                display_name: "เจ้าหน้าที่ทดสอบ",
-                roles: &roles,
-                email: Some(&email),
-            },
-        )
-        .await
-        .expect("create account");
-        // The holder's first sign-in: their own password, a new personal key and TOTP secret.
+        let new = NewStaff {
+            username: &username,
+            display_name: "เจ้าหน้าที่ทดสอบ",
+            roles: &Roles::new(roles.iter().copied()),
+            email: Some(&email),
+        };
+        accounts::create(&ctx, &new).await.expect("create account")
+    }
+
+    /// The holder of a pending account signs in for the first time and sets their own password.
+    pub async fn complete_setup(&self, username: &str) -> Officer {
+        use rongrian::staff::accounts;
         use sqlx::Row;
         let id: i64 = sqlx::query("SELECT id FROM accounts WHERE username = $1")
-            .bind(c.username.clone())
+            .bind(username.to_owned())
             .fetch_one(self.state.store.pool())
             .await
             .expect("account")
             .try_get(0)
             .expect("id");
-        let password = format!("{}-ลำธารใส-{}", c.username, &c.password[..9]);
+        // Long, with the name in it, so zxcvbn accepts it and each account's differs.
+        let password = format!("{username}-ลำธารใสภูเขาสูงชัน-2569");
         let totp = match accounts::complete_setup(&self.state, id, zeroize::Zeroizing::new(password.clone()))
             .await
         {
             Ok(accounts::Setup::Done(t)) => t,
             _ => panic!("first sign-in setup failed"),
         };
-        let escrow = self.escrow_identity();
-        for unit in units {
-            accounts::grant_with_escrow(&ctx, &username, unit, &escrow).await.expect("grant");
-        }
-        Officer { username: c.username, password, totp_secret: totp.base32.to_string() }
+        Officer { username: username.to_owned(), password, totp_secret: totp.base32.to_string() }
+    }
+
+    /// The installation's secret files.
+    pub fn secrets(&self) -> rongrian::setup::Secrets {
+        setup::load_secrets(&DataPaths::new(&self.data_dir)).expect("secrets")
     }
 
     /// The officer's current TOTP code by the app's clock.

@@ -6,6 +6,7 @@ mod helpers;
 mod api_contract;
 mod audit;
 mod cli;
+mod custody;
 mod headers;
 mod limits;
 mod mail;

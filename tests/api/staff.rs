@@ -373,7 +373,7 @@ async fn a_database_thief_opens_nothing(db: Db) {
     assert!(rongrian::crypto::seal::open(&content, &app.escrow_identity()).is_ok());
 }
 
-async fn identities_are_sealed_to_the_custodians_and_escrow_only(db: Db) {
+async fn identities_are_sealed_to_the_custody_key_and_escrow_only(db: Db) {
     let Some(app) = spawn(db, |_| {}).await else { return };
     let custodian = app.create_officer("palad.head", &[Role::IdentityCustodian], &[]).await;
     let mut body = minimal_complaint();
@@ -400,8 +400,19 @@ async fn identities_are_sealed_to_the_custodians_and_escrow_only(db: Db) {
         &rongrian::crypto::password::Pepper::from_server_key(&app.state.cookie_key),
     )
     .expect("the custodian's password opens their key");
+    assert!(rongrian::crypto::seal::open(&identity, &personal).is_err(), "not sealed to a person");
+    let wrapped: Vec<u8> = sqlx::query(
+        "SELECT wrapped_custody_key FROM custody_members m JOIN accounts a ON a.id = m.account_id \
+         WHERE a.username = 'palad.head'",
+    )
+    .fetch_one(pool)
+    .await
+    .expect("the custodian holds the custody key")
+    .try_get(0)
+    .expect("blob");
+    let custody = rongrian::crypto::keys::unwrap_identity(&wrapped, &personal).expect("custody key");
     let opened: serde_json::Value =
-        rongrian::crypto::seal::open_json(&identity, &personal).expect("custodian opens");
+        rongrian::crypto::seal::open_json(&identity, &custody).expect("custodian opens");
     assert_eq!(opened["name"], "ผู้แจ้ง ทดสอบ");
     assert!(rongrian::crypto::seal::open(&identity, &app.escrow_identity()).is_ok(), "escrow opens it too");
     let mut conn = pool.acquire().await.expect("conn");
@@ -418,5 +429,5 @@ on_both_databases!(
     every_route_with_every_role,
     triage_and_anonymous_two_way_messages,
     a_database_thief_opens_nothing,
-    identities_are_sealed_to_the_custodians_and_escrow_only,
+    identities_are_sealed_to_the_custody_key_and_escrow_only,
 );

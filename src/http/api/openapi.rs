@@ -13,6 +13,20 @@ pub fn spec() -> Value {
     let error = json!({"$ref": "#/components/schemas/Error"});
     let err = |description: &str| json!({"description": description, "content": {"application/json": {"schema": error}}});
     let text = |max: usize| json!({"type": "string", "maxLength": max});
+    let filed = json!({"description": "What the reporter filed, read back with the token; null for reports filed before this was kept",
+    "oneOf": [{"type": "null"}, {"type": "object", "properties": {
+        "subject": {"type": "string"}, "description": {"type": "string"},
+        "event_time": {"type": ["string", "null"]}, "event_place": {"type": ["string", "null"]},
+        "relationship": {"type": "string", "enum": codes(Relationship::ALL, Relationship::code)},
+        "persons": {"type": "array", "items": {"type": "object", "properties": {
+            "name": {"type": ["string", "null"]}, "position": {"type": ["string", "null"]}, "unit": {"type": ["string", "null"]}
+        }}}
+    }}]});
+    let disclosures = json!({"type": "array", "description": "Days on which the reporter's identity was made known (never to whom by name)",
+    "items": {"type": "object", "properties": {
+        "on": {"type": "string", "format": "date"},
+        "to": {"type": "string", "enum": ["handling_officer", "identity_custodian"]}
+    }}});
     json!({
         "openapi": "3.1.0",
         "info": {
@@ -109,7 +123,10 @@ pub fn spec() -> Value {
                         "from": {"type": "string", "enum": ["reporter", "officer"]},
                         "sent_on": {"type": "string", "format": "date"},
                         "text": {"type": "string"}
-                    }}}
+                    }}},
+                    "complaint": filed,
+                    "anonymous": {"type": "boolean"},
+                    "identity_disclosures": disclosures
                 }}
             }
         }

@@ -80,6 +80,26 @@ fn view_json(view: &ReporterView) -> Value {
             "sent_on": m.sent_on.to_string(),
             "text": m.text.as_str(),
         })).collect::<Vec<_>>(),
+        "complaint": view.complaint.as_ref().map(complaint_json),
+        "anonymous": view.anonymous,
+        "identity_disclosures": view.disclosures.iter().map(|d| json!({
+            "on": d.on.to_string(),
+            "to": if d.to_handling_officer { "handling_officer" } else { "identity_custodian" },
+        })).collect::<Vec<_>>(),
+    })
+}
+
+fn complaint_json(c: &crate::domain::submission::ComplaintContent) -> Value {
+    let text = |t: &Option<crate::domain::text::BoundedText>| t.as_ref().map(|t| t.as_str().to_owned());
+    json!({
+        "subject": c.subject.as_str(),
+        "description": c.description.as_str(),
+        "event_time": text(&c.event_time),
+        "event_place": text(&c.event_place),
+        "relationship": c.relationship.code(),
+        "persons": c.persons.iter().map(|p| json!({
+            "name": text(&p.name), "position": text(&p.position), "unit": text(&p.unit)
+        })).collect::<Vec<_>>(),
     })
 }
 

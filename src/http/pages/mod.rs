@@ -1,7 +1,9 @@
 //! Server-rendered pages (askama), Thai first.
 pub mod common;
+pub mod identity;
 pub mod public;
 pub mod render;
 pub mod reports;
 pub mod staff;
 pub mod staff_admin;
+pub mod staff_case;

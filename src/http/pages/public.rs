@@ -373,6 +373,48 @@ pub struct CasePage {
     pub notice: Option<&'static str>,
     pub message_error: Option<String>,
     pub message_draft: String,
+    pub complaint: Option<FiledComplaint>,
+    pub disclosures: Vec<DisclosureLine>,
+}
+
+/// What the reporter filed, as they read it back.
+pub struct FiledComplaint {
+    pub subject: String,
+    pub description: String,
+    pub event_time: String,
+    pub event_place: String,
+    pub relationship: &'static str,
+    pub persons: Vec<String>,
+}
+
+pub struct DisclosureLine {
+    pub on: String,
+    pub to_handling_officer: bool,
+}
+
+fn filed(c: &crate::domain::submission::ComplaintContent, l: Lang) -> FiledComplaint {
+    let text = |t: &Option<crate::domain::text::BoundedText>| {
+        t.as_ref().map(|t| t.as_str().to_owned()).unwrap_or_default()
+    };
+    FiledComplaint {
+        subject: c.subject.as_str().to_owned(),
+        description: c.description.as_str().to_owned(),
+        event_time: text(&c.event_time),
+        event_place: text(&c.event_place),
+        relationship: l.t(c.relationship.label_th(), c.relationship.label_en()),
+        persons: c
+            .persons
+            .iter()
+            .map(|p| {
+                [text(&p.name), text(&p.position), text(&p.unit)]
+                    .into_iter()
+                    .filter(|s| !s.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(" · ")
+            })
+            .filter(|s| !s.is_empty())
+            .collect(),
+    }
 }
 
 /// Re-renders the token form with an error: the same page, whatever the cause.
@@ -429,6 +471,12 @@ fn case_page(
         notice: message_box.notice,
         message_error: message_box.error,
         message_draft: message_box.draft,
+        complaint: view.complaint.as_ref().map(|c| filed(c, l)),
+        disclosures: view
+            .disclosures
+            .iter()
+            .map(|d| DisclosureLine { on: chrome.date(&d.on), to_handling_officer: d.to_handling_officer })
+            .collect(),
         chrome,
     }
 }

@@ -222,7 +222,7 @@ pub async fn grant(
 }
 
 /// The context for account changes made from a page, acting as the signed-in officer.
-fn admin_context<'a>(state: &'a AppState, actor: &'a str) -> AdminContext<'a> {
+pub(super) fn admin_context<'a>(state: &'a AppState, actor: &'a str) -> AdminContext<'a> {
     AdminContext {
         store: &state.store,
         settings: &state.settings,

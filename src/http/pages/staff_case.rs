@@ -1,0 +1,453 @@
+//! The case page an officer works on: the sealed content opened with the unit key, messages with
+//! the reporter, triage, hand-over to another unit, links to measures and identity requests.
+use super::common::{internal, token_of};
+use super::render::{Chrome, render};
+use super::staff::{Choice, current_deadline, parse_date};
+use crate::domain::complaint::Status;
+use crate::domain::submission;
+use crate::domain::text::BoundedText;
+use crate::domain::triage::{Action, Agency, Outcome, RejectionReason};
+use crate::http::error::{AppError, PageError};
+use crate::http::form::{csrf_form, csrf_forms, csrf_pairs};
+use crate::http::lang::Lang;
+use crate::http::staff_session::Staff;
+use crate::staff::cases as work;
+use crate::state::AppState;
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_csrf::CsrfToken;
+use serde::Deserialize;
+
+pub struct MessageLine {
+    pub from_reporter: bool,
+    pub sent_on: String,
+    pub text: String,
+}
+
+pub struct EventLine {
+    pub recorded_on: String,
+    pub actor: String,
+    pub change: String,
+    pub detail: String,
+    pub note: String,
+}
+
+pub struct Person {
+    pub name: String,
+    pub position: String,
+    pub unit: String,
+}
+
+#[derive(Template)]
+#[template(path = "staff/case.html")]
+pub struct CasePage {
+    pub chrome: Chrome,
+    pub csrf: String,
+    pub reference: String,
+    pub status: &'static str,
+    pub track: &'static str,
+    pub category: &'static str,
+    pub channel: &'static str,
+    pub anonymous: bool,
+    pub unit: String,
+    pub routing_rule: String,
+    pub received_on: String,
+    pub acknowledge_due: String,
+    pub result_due: String,
+    pub overdue: bool,
+    pub subject: String,
+    pub description: String,
+    pub event_time: String,
+    pub event_place: String,
+    pub persons: Vec<Person>,
+    pub relationship: &'static str,
+    pub concerns_unit: String,
+    pub messages: Vec<MessageLine>,
+    pub events: Vec<EventLine>,
+    pub can_acknowledge: bool,
+    pub can_start: bool,
+    pub can_close: bool,
+    pub can_not_accept: bool,
+    pub open: bool,
+    pub outcomes: Vec<Choice>,
+    pub agencies: Vec<Choice>,
+    pub reasons: Vec<Choice>,
+    pub other_units: Vec<Choice>,
+    pub measures: Vec<Choice>,
+    pub notice: Option<String>,
+    /// The case has a sealed identity (an identified report whose identity was not yet destroyed).
+    pub has_identity: bool,
+    pub identity_requests: Vec<IdentityRequestLine>,
+    /// This officer may ask now (no pending or approved request of theirs).
+    pub can_request_identity: bool,
+    pub identity_approved: bool,
+    pub forms: CaseForms,
+}
+
+/// One of this officer's identity requests on the case.
+pub struct IdentityRequestLine {
+    pub status: &'static str,
+    pub requested_on: String,
+    pub decided_on: String,
+    pub reason: String,
+    pub note: String,
+}
+
+/// What the officer typed into a form on the case page, and what was wrong with it, for showing
+/// the page again with the input kept and the message next to the field.
+#[derive(Default)]
+pub struct CaseForms {
+    pub identity_reason: String,
+    pub identity_error: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct CaseQuery {
+    #[serde(default)]
+    done: String,
+}
+
+fn text(t: &Option<BoundedText>) -> String {
+    t.as_ref().map(|t| t.as_str().to_owned()).unwrap_or_default()
+}
+
+pub async fn case_page(
+    State(state): State<AppState>,
+    l: Lang,
+    csrf: CsrfToken,
+    Staff(user): Staff,
+    Path(reference): Path<String>,
+    Query(q): Query<CaseQuery>,
+) -> Result<Response, PageError> {
+    let notice = match q.done.as_str() {
+        "message" => Some(l.t("ส่งข้อความถึงผู้ร้องเรียนแล้ว", "Your message to the reporter was sent.").to_owned()),
+        "status" => Some(l.t("บันทึกสถานะเรื่องแล้ว", "The status was recorded.").to_owned()),
+        "measures" => Some(l.t("บันทึกการเชื่อมโยงกับมาตรการแล้ว", "The links to measures were saved.").to_owned()),
+        "identity_requested" => Some(
+            l.t(
+                "ส่งคำขอเปิดเผยข้อมูลผู้แจ้งถึงผู้ดูแลข้อมูลผู้แจ้งแล้ว ท่านจะได้รับแจ้งเมื่อมีผลการพิจารณา",
+                "Your request was sent to the identity custodians; you will be told of their decision.",
+            )
+            .to_owned(),
+        ),
+        _ => None,
+    };
+    let page = case_view(&state, l, token_of(&csrf, l)?, &user, &reference, notice, CaseForms::default())
+        .await?
+        .ok_or(PageError(AppError::NotFound, l))?;
+    Ok((csrf, render(&page)).into_response())
+}
+
+/// The case page as this officer may see it, or None when they cannot open the case.
+pub async fn case_view(
+    state: &AppState,
+    l: Lang,
+    csrf: String,
+    user: &crate::staff::auth::StaffUser,
+    reference: &str,
+    notice: Option<String>,
+    forms: CaseForms,
+) -> Result<Option<CasePage>, PageError> {
+    let Some(case) = work::open(state, user, reference).await.map_err(internal(l))? else {
+        return Ok(None);
+    };
+    let has_identity = crate::staff::custody::has_identity(state, case.row.id).await.map_err(internal(l))?;
+    let mine = crate::staff::custody::my_requests(state, user, case.row.id).await.map_err(internal(l))?;
+    let chrome = Chrome::new(l, &state.settings.organisation, "/staff");
+    let today = state.clock.today();
+    let (_, overdue) = current_deadline(case.status, &case.row.acknowledge_due, &case.row.result_due, today);
+    let date = |s: &str| parse_date(s).map(|d| chrome.date(&d)).unwrap_or_default();
+    let status_label = |code: &str| {
+        Status::from_code(code)
+            .map(|s| l.t(s.label_th(), s.label_en()).to_owned())
+            .unwrap_or_else(|| code.to_owned())
+    };
+    let unit_name = |code: &str| {
+        state
+            .settings
+            .unit(code)
+            .map(|u| l.t(&u.name_th, &u.name_en).to_owned())
+            .unwrap_or_else(|| code.to_owned())
+    };
+    let detail_label = |code: &str| {
+        Outcome::from_code(code)
+            .map(|o| l.t(o.label_th(), o.label_en()))
+            .or_else(|| RejectionReason::from_code(code).map(|r| l.t(r.label_th(), r.label_en())))
+            .unwrap_or(code)
+            .to_owned()
+    };
+    let choices = |all: Vec<(&'static str, &'static str, &'static str)>| {
+        all.into_iter()
+            .map(|(code, th, en)| Choice { code: code.into(), label: l.t(th, en).into(), selected: false })
+            .collect::<Vec<_>>()
+    };
+    let c = &case.content;
+    let measures = work::measure_links(state, user, reference)
+        .await
+        .map_err(internal(l))?
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(_, m, linked)| Choice {
+            code: m.number.to_string(),
+            label: format!("{}. {}", m.number, m.title),
+            selected: linked,
+        })
+        .collect();
+    use crate::storage::custody::RequestStatus;
+    let page = CasePage {
+        measures,
+        csrf,
+        has_identity,
+        can_request_identity: !mine
+            .iter()
+            .any(|r| matches!(r.status, RequestStatus::Pending | RequestStatus::Approved)),
+        identity_approved: mine.iter().any(|r| r.status == RequestStatus::Approved),
+        identity_requests: mine
+            .into_iter()
+            .map(|r| IdentityRequestLine {
+                status: match r.status {
+                    RequestStatus::Pending => l.t("รอการพิจารณา", "awaiting a decision"),
+                    RequestStatus::Approved => l.t("อนุมัติ", "approved"),
+                    RequestStatus::Denied => l.t("ไม่อนุมัติ", "denied"),
+                    RequestStatus::Opened => l.t("เปิดดูโดยผู้ดูแลข้อมูล", "opened by a custodian"),
+                },
+                requested_on: date(&r.requested_on),
+                decided_on: r.decided_on.as_deref().map(date).unwrap_or_default(),
+                reason: r.reason,
+                note: r.note.unwrap_or_default(),
+            })
+            .collect(),
+        forms,
+        reference: case.row.reference.clone(),
+        status: l.t(case.status.label_th(), case.status.label_en()),
+        track: l.t(case.track.label_th(), case.track.label_en()),
+        category: l.t(case.category.label_th(), case.category.label_en()),
+        channel: l.t(case.channel.label_th(), case.channel.label_en()),
+        anonymous: case.row.anonymous,
+        unit: unit_name(&case.row.unit_code),
+        routing_rule: case.row.routing_rule.clone(),
+        received_on: date(&case.row.received_on),
+        acknowledge_due: date(&case.row.acknowledge_due),
+        result_due: date(&case.row.result_due),
+        overdue,
+        subject: c.subject.as_str().to_owned(),
+        description: c.description.as_str().to_owned(),
+        event_time: text(&c.event_time),
+        event_place: text(&c.event_place),
+        persons: c
+            .persons
+            .iter()
+            .map(|p| Person { name: text(&p.name), position: text(&p.position), unit: text(&p.unit) })
+            .collect(),
+        relationship: l.t(c.relationship.label_th(), c.relationship.label_en()),
+        concerns_unit: c.concerns_unit.as_deref().map(unit_name).unwrap_or_default(),
+        messages: case
+            .messages
+            .iter()
+            .map(|m| MessageLine {
+                from_reporter: m.from_reporter,
+                sent_on: date(&m.sent_on),
+                text: m.text.as_str().to_owned(),
+            })
+            .collect(),
+        events: case
+            .events
+            .iter()
+            .map(|e| EventLine {
+                recorded_on: date(&e.recorded_on),
+                actor: e.actor.clone(),
+                change: format!("{} → {}", status_label(&e.from_status), status_label(&e.to_status)),
+                detail: e.detail_code.as_deref().map(detail_label).unwrap_or_default(),
+                note: text(&e.note),
+            })
+            .collect(),
+        can_acknowledge: case.status == Status::New,
+        can_start: case.status == Status::Acknowledged,
+        can_close: matches!(case.status, Status::Acknowledged | Status::InProgress),
+        can_not_accept: matches!(case.status, Status::New | Status::Acknowledged | Status::InProgress),
+        open: !matches!(case.status, Status::Concluded | Status::NotAccepted),
+        outcomes: choices(Outcome::ALL.iter().map(|o| (o.code(), o.label_th(), o.label_en())).collect()),
+        agencies: choices(Agency::ALL.iter().map(|o| (o.code(), o.label_th(), o.label_en())).collect()),
+        reasons: choices(
+            RejectionReason::ALL.iter().map(|o| (o.code(), o.label_th(), o.label_en())).collect(),
+        ),
+        other_units: state
+            .settings
+            .units
+            .iter()
+            .filter(|u| u.code != case.row.unit_code)
+            .map(|u| Choice {
+                code: u.code.clone(),
+                label: l.t(&u.name_th, &u.name_en).to_owned(),
+                selected: false,
+            })
+            .collect(),
+        notice,
+        chrome,
+    };
+    Ok(Some(page))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaffMessageForm {
+    #[serde(default)]
+    authenticity_token: String,
+    #[serde(default)]
+    message: String,
+}
+
+fn after(reference: &str, done: &str) -> Response {
+    Redirect::to(&format!("/staff/cases/{reference}?done={done}")).into_response()
+}
+
+fn refused(l: Lang, e: crate::domain::triage::TriageError) -> PageError {
+    let en = match e {
+        crate::domain::triage::TriageError::AgencyMissing => "Name the agency the case was referred to.",
+        crate::domain::triage::TriageError::NotAllowed { .. } => {
+            "The case's status does not allow this (it may have changed)."
+        }
+    };
+    PageError(AppError::Conflict { en, th: e.message_th() }, l)
+}
+
+pub async fn send_message(
+    State(state): State<AppState>,
+    l: Lang,
+    csrf: CsrfToken,
+    Staff(user): Staff,
+    Path(reference): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, PageError> {
+    let form: StaffMessageForm = csrf_form(body, &csrf, l)?;
+    let text = submission::parse_message(&form.message).map_err(|problem| {
+        PageError(AppError::Validation(vec![submission::FieldError { field: "message", problem }]), l)
+    })?;
+    match work::send_message(&state, &user, &reference, text).await.map_err(internal(l))? {
+        work::Done::Ok => Ok(after(&reference, "message")),
+        work::Done::NotFound => Err(PageError(AppError::NotFound, l)),
+        work::Done::Refused(e) => Err(refused(l, e)),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatusForm {
+    #[serde(default)]
+    authenticity_token: String,
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    outcome: String,
+    #[serde(default)]
+    agency: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    note: String,
+}
+
+pub(super) const BAD_ACTION: AppError = AppError::BadRequest {
+    code: "invalid_action",
+    en: "Choose an action, and the outcome or reason it needs.",
+    th: "กรุณาเลือกการดำเนินการ พร้อมผลหรือเหตุผลที่ต้องระบุ",
+};
+
+fn parse_action(f: &StatusForm) -> Result<Action, AppError> {
+    Ok(match f.action.as_str() {
+        "acknowledge" => Action::Acknowledge,
+        "start" => Action::Start,
+        "conclude" => Action::Conclude {
+            outcome: Outcome::from_code(&f.outcome).ok_or(BAD_ACTION)?,
+            agency: match f.agency.as_str() {
+                "" => None,
+                a => Some(Agency::from_code(a).ok_or(BAD_ACTION)?),
+            },
+        },
+        "not_accept" => {
+            Action::NotAccept { reason: RejectionReason::from_code(&f.reason).ok_or(BAD_ACTION)? }
+        }
+        _ => return Err(BAD_ACTION),
+    })
+}
+
+pub async fn change_status(
+    State(state): State<AppState>,
+    l: Lang,
+    csrf: CsrfToken,
+    Staff(user): Staff,
+    Path(reference): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, PageError> {
+    let form: StatusForm = csrf_form(body, &csrf, l)?;
+    let action = parse_action(&form).map_err(|e| PageError(e, l))?;
+    let note = BoundedText::parse_optional(&form.note, submission::MAX_MESSAGE)
+        .map_err(|_| PageError(BAD_ACTION, l))?;
+    match work::transition(&state, &user, &reference, action, note).await.map_err(internal(l))? {
+        work::Done::Ok => Ok(after(&reference, "status")),
+        work::Done::NotFound => Err(PageError(AppError::NotFound, l)),
+        work::Done::Refused(e) => Err(refused(l, e)),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReassignForm {
+    #[serde(default)]
+    authenticity_token: String,
+    #[serde(default)]
+    unit: String,
+}
+
+/// Hands the case to another unit (re-sealed to its key); the old unit loses access.
+pub async fn reassign(
+    State(state): State<AppState>,
+    l: Lang,
+    csrf: CsrfToken,
+    Staff(user): Staff,
+    Path(reference): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, PageError> {
+    let form: ReassignForm = csrf_form(body, &csrf, l)?;
+    match work::reassign(&state, &user, &reference, &form.unit).await.map_err(internal(l))? {
+        work::Done::Ok => Ok(Redirect::to("/staff?done=reassigned").into_response()),
+        work::Done::NotFound => Err(PageError(AppError::NotFound, l)),
+        work::Done::Refused(_) => Err(PageError(
+            AppError::Conflict {
+                en: "Choose another configured unit; a closed case stays where it is.",
+                th: "กรุณาเลือกหน่วยงานอื่นที่กำหนดไว้ เรื่องที่ยุติแล้วไม่สามารถโอนได้",
+            },
+            l,
+        )),
+    }
+}
+
+/// An officer links the case to the measures of its year that it evidences.
+pub async fn link_measures(
+    State(state): State<AppState>,
+    l: Lang,
+    csrf: CsrfToken,
+    Staff(user): Staff,
+    Path(reference): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, PageError> {
+    let pairs = csrf_pairs(body, &csrf, l)?;
+    let mut numbers = Vec::new();
+    for (k, v) in &pairs {
+        match k.as_str() {
+            "measure" => numbers.push(v.parse::<u32>().map_err(|_| PageError(BAD_ACTION, l))?),
+            _ => return Err(PageError(BAD_ACTION, l)),
+        }
+    }
+    match work::set_measure_links(&state, &user, &reference, &numbers).await.map_err(internal(l))? {
+        work::Done::Ok => Ok(after(&reference, "measures")),
+        work::Done::NotFound => Err(PageError(AppError::NotFound, l)),
+        work::Done::Refused(e) => Err(refused(l, e)),
+    }
+}
+
+csrf_forms!(ReassignForm, StaffMessageForm, StatusForm);
