@@ -70,7 +70,7 @@ impl App {
         let routing = settings.routing_rules()?;
         let state = AppState {
             token_hasher: TokenHasher::new(secrets.token_hash_key),
-            audit_key: AuditKey::new(secrets.audit_key),
+            audit_key: AuditKey::anchored(secrets.audit_key, &settings.server.data_dir),
             totp_key: Arc::new(crate::staff::accounts::totp_identity(&secrets.cookie_key)?),
             cookie_key: Arc::new(secrets.cookie_key.clone()),
             csrf: csrf_config(&secrets.cookie_key, settings.server.secure_cookies),
@@ -104,11 +104,15 @@ impl App {
     /// nothing half-written.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         let limiters = self.state.limiters.clone();
+        let (pool, audit_key) = (self.state.store.pool().clone(), self.state.audit_key.clone());
         let sweeper = tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_secs(60));
             loop {
                 tick.tick().await;
                 limiters.retain_recent();
+                if let Err(e) = crate::storage::audit::refresh_anchor(&pool, &audit_key).await {
+                    tracing::warn!(error = %e, "could not refresh the audit anchor");
+                }
             }
         });
         let outbox = tokio::spawn(crate::notify::worker::run(self.state.clone(), self.state.mailer.clone()));

@@ -83,10 +83,13 @@ pub enum Command {
         #[command(subcommand)]
         action: MeasuresAction,
     },
-    /// Check the hash chain of the audit trail
+    /// Check the hash chain of the audit trail, its head and its anchor
     VerifyAudit {
         #[command(flatten)]
         location: Location,
+        /// A head recorded outside the system (the daily mail, the annual report): ENTRIES:HASH
+        #[arg(long)]
+        expect_head: Option<String>,
     },
 }
 

@@ -186,7 +186,7 @@ pub async fn file(
     let notice =
         Notice { event: Event::NewCase, unit: &decision.unit, reference: &reference_text, due: None };
     notify_unit(&mut tx, &state.settings, &notice, &received_on, now.unix_timestamp()).await?;
-    tx.commit().await?;
+    audit::commit(tx, &state.audit_key).await?;
     Ok(Receipt {
         reference,
         token,
@@ -329,6 +329,6 @@ pub async fn add_message(
         due: None,
     };
     notify_unit(&mut tx, &state.settings, &notice, &today, now.unix_timestamp()).await?;
-    tx.commit().await?;
+    audit::commit(tx, &state.audit_key).await?;
     Ok(())
 }

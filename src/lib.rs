@@ -4,6 +4,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod crypto;
+pub mod csv;
 pub mod domain;
 pub mod http;
 pub mod intake;

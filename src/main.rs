@@ -9,6 +9,7 @@ use rongrian::config::Settings;
 use rongrian::crypto::keys::read_identity_file;
 use rongrian::domain::fiscal_year::FiscalYear;
 use rongrian::domain::staff::{Role, Roles, Username};
+use rongrian::report::measures_file::Changer;
 use rongrian::report::render::{Format, Numerals, Section};
 use rongrian::setup::{self, DataPaths};
 use rongrian::staff::accounts::{self as staff_accounts, AdminContext, Credentials};
@@ -50,17 +51,21 @@ async fn main() -> anyhow::Result<()> {
             if !paths.has_secrets() {
                 first_start(&settings, &paths, &store, &clock).await?;
             }
-            if rongrian::report::measures_file::import_example_if_missing(&store, &settings).await? {
+            let secrets = setup::load_secrets(&paths)?;
+            let audit_key = audit::AuditKey::anchored(secrets.audit_key.clone(), &settings.server.data_dir);
+            let by = Changer { audit_key: &audit_key, actor: "setup", today: clock.today() };
+            if rongrian::report::measures_file::import_example_if_missing(&store, &settings, &by).await? {
                 tracing::info!("imported the example measures (config/measures/2568.toml)");
             }
             let made = setup::ensure_unit_keys(&settings, &store, &clock).await?;
             if !made.is_empty() {
                 tracing::info!(units = ?made, "made keys for newly configured units");
             }
-            let secrets = setup::load_secrets(&paths)?;
-            let granted =
-                setup::ensure_custody_key(&store, &clock, &audit::AuditKey::new(secrets.audit_key.clone()))
-                    .await?;
+            let granted = setup::ensure_custody_key(&store, &clock, &audit_key).await?;
+            let changed = setup::record_configuration(&settings, &store, &clock, &audit_key).await?;
+            if !changed.is_empty() {
+                tracing::info!(sections = ?changed, "configuration changed since the last start (audited)");
+            }
             if !granted.is_empty() {
                 tracing::info!(custodians = ?granted, "made the identity-custody key for the existing custodians");
             }
@@ -91,7 +96,7 @@ async fn main() -> anyhow::Result<()> {
             );
             println!("  unit keys:         {}", report.units.join(", "));
             let secrets = setup::load_secrets(&paths)?;
-            let audit_key = audit::AuditKey::new(secrets.audit_key.clone());
+            let audit_key = audit::AuditKey::anchored(secrets.audit_key.clone(), &settings.server.data_dir);
             let ctx = staff_context(&store, &settings, &clock, &secrets, &audit_key);
             let roles = Roles::new([Role::Administrator]);
             let credentials = staff_accounts::create(
@@ -111,7 +116,7 @@ async fn main() -> anyhow::Result<()> {
             apply_location(&mut settings, &location);
             let store = open_store(&settings).await?;
             let secrets = setup::load_secrets(&DataPaths::new(&settings.server.data_dir))?;
-            let audit_key = audit::AuditKey::new(secrets.audit_key.clone());
+            let audit_key = audit::AuditKey::anchored(secrets.audit_key.clone(), &settings.server.data_dir);
             let ctx = staff_context(&store, &settings, &clock, &secrets, &audit_key);
             users(&ctx, action).await?;
         }
@@ -137,12 +142,15 @@ async fn main() -> anyhow::Result<()> {
             apply_location(&mut settings, &location);
             let store = open_store(&settings).await?;
             store.migrate().await?;
+            let secrets = setup::load_secrets(&DataPaths::new(&settings.server.data_dir))?;
+            let audit_key = audit::AuditKey::anchored(secrets.audit_key.clone(), &settings.server.data_dir);
+            let by = Changer { audit_key: &audit_key, actor: "cli", today: clock.today() };
             match action {
                 MeasuresAction::Import { file } => {
                     let text = std::fs::read_to_string(&file)
                         .with_context(|| format!("cannot read {}", file.display()))?;
                     let list = rongrian::report::measures_file::parse(&text, &settings)?;
-                    rongrian::report::measures_file::import(&store, &list).await?;
+                    rongrian::report::measures_file::import(&store, &list, &by).await?;
                     println!("imported {} measures", list.len());
                 }
                 MeasuresAction::Copy { from, to } => {
@@ -150,20 +158,40 @@ async fn main() -> anyhow::Result<()> {
                         FiscalYear::from_be(y).map_err(|_| anyhow::anyhow!("fiscal year {y} is out of range"))
                     };
                     let n =
-                        rongrian::report::measures_file::copy_forward(&store, year(from)?, year(to)?).await?;
+                        rongrian::report::measures_file::copy_forward(&store, year(from)?, year(to)?, &by)
+                            .await?;
                     println!("copied {n} measures from {from} to {to}");
                 }
             }
         }
-        Command::VerifyAudit { location } => {
+        Command::VerifyAudit { location, expect_head } => {
             apply_location(&mut settings, &location);
+            let expected = match expect_head.as_deref() {
+                Some(text) => Some(audit::ExpectedHead::parse(text).context(
+                    "--expect-head is ENTRIES:HASH, the hash in full or its first 16 or more hex digits",
+                )?),
+                None => None,
+            };
             let store = open_store(&settings).await?;
             let secrets = setup::load_secrets(&DataPaths::new(&settings.server.data_dir))?;
-            let key = audit::AuditKey::new(secrets.audit_key);
+            let key = audit::AuditKey::anchored(secrets.audit_key, &settings.server.data_dir);
             let mut conn = store.pool().acquire().await?;
-            match audit::verify(&mut conn, &key).await? {
-                Ok(n) => println!("audit trail intact: {n} entries"),
-                Err(position) => anyhow::bail!("audit trail broken at entry {position}"),
+            let result = audit::verify(&mut conn, &key, expected.as_ref()).await?;
+            if result.anchor_missing {
+                println!(
+                    "warning: no anchor file in the data directory: removing the last entries cannot be detected"
+                );
+            }
+            if let Some(anchor) = &result.anchor {
+                println!("anchor file: {} entries, head {}", anchor.entries, anchor.hash_hex);
+            }
+            if result.intact() {
+                println!("audit trail intact: {} entries", result.entries);
+            } else {
+                for finding in &result.findings {
+                    eprintln!("audit trail: {finding}");
+                }
+                anyhow::bail!("audit trail broken: {} problem(s) found", result.findings.len());
             }
         }
     }
@@ -193,7 +221,7 @@ async fn first_start(
     println!("  !! Move the escrow identity file offline (e.g. a USB key in the safe) and delete it here.");
     println!("  !! It is the only key that opens every case if all officers lose theirs.");
     let secrets = setup::load_secrets(paths)?;
-    let audit_key = audit::AuditKey::new(secrets.audit_key.clone());
+    let audit_key = audit::AuditKey::anchored(secrets.audit_key.clone(), &settings.server.data_dir);
     let ctx = staff_context(store, settings, clock, &secrets, &audit_key);
     let roles = Roles::new([Role::Administrator]);
     let admin = Username::parse("admin").context("username")?;

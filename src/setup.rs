@@ -201,7 +201,7 @@ pub async fn ensure_custody_key(
             granted.push(c.username);
         }
     }
-    tx.commit().await.map_err(StorageError::from)?;
+    audit::commit(tx, audit_key).await?;
     Ok(granted)
 }
 
@@ -240,6 +240,44 @@ pub async fn ensure_unit_keys(
     }
     tx.commit().await.map_err(StorageError::from)?;
     Ok(made)
+}
+
+/// Compares the configuration with the one the installation last ran with and audits a change,
+/// naming the sections that differ. Returns those sections.
+pub async fn record_configuration(
+    settings: &Settings,
+    store: &Store,
+    clock: &Clock,
+    audit_key: &AuditKey,
+) -> Result<Vec<String>, SetupError> {
+    let now = settings.fingerprints();
+    let text = serde_json::to_string(&now).map_err(|_| SetupError::Io {
+        path: PathBuf::from("configuration"),
+        reason: "cannot serialise the fingerprints".into(),
+    })?;
+    let mut tx = store.pool().begin().await.map_err(StorageError::from)?;
+    let before = installation::get(&mut tx, installation::CONFIG_FINGERPRINTS).await?;
+    let before: std::collections::BTreeMap<String, String> =
+        before.as_deref().and_then(|t| serde_json::from_str(t).ok()).unwrap_or_default();
+    let changed: Vec<String> =
+        now.iter().filter(|(k, v)| before.get(**k) != Some(*v)).map(|(k, _)| (*k).to_owned()).collect();
+    if changed.is_empty() {
+        return Ok(changed);
+    }
+    installation::set(&mut tx, installation::CONFIG_FINGERPRINTS, &text).await?;
+    let detail =
+        if before.is_empty() { "first start".to_owned() } else { format!("sections={}", changed.join(",")) };
+    let today = clock.today().to_string();
+    let entry = AuditEntry {
+        recorded_on: &today,
+        actor: "setup",
+        action: "config.changed",
+        case_id: None,
+        detail: &detail,
+    };
+    audit::append(&mut tx, audit_key, &entry).await?;
+    audit::commit(tx, audit_key).await?;
+    Ok(changed)
 }
 
 /// The database URL: the configured one, else the embedded SQLite file in the data directory.

@@ -290,6 +290,33 @@ impl Settings {
         Ok(())
     }
 
+    /// A fingerprint of each section, so a change of configuration between starts can be audited
+    /// (secrets appear redacted, so a changed password alone does not show).
+    pub fn fingerprints(&self) -> std::collections::BTreeMap<&'static str, String> {
+        let f = |debug: String| blake3::hash(debug.as_bytes()).to_hex()[..16].to_owned();
+        std::collections::BTreeMap::from([
+            ("server", f(format!("{:?}", self.server))),
+            ("log", f(format!("{:?}", self.log))),
+            ("limits", f(format!("{:?}", self.limits))),
+            ("staff", f(format!("{:?}", self.staff))),
+            ("smtp", f(format!("{:?}", self.smtp))),
+            ("notify", f(format!("{:?}", self.notify))),
+            ("deadlines", f(format!("{:?}", self.deadlines))),
+            (
+                "routing",
+                f(format!(
+                    "{:?} {:?} {:?}",
+                    self.routing.default_unit,
+                    sorted(&self.routing.categories),
+                    sorted(&self.routing.alternates)
+                )),
+            ),
+            ("units", f(format!("{:?}", self.units))),
+            ("organisation", f(format!("{:?}", self.organisation))),
+            ("report", f(format!("{:?}", self.report))),
+        ])
+    }
+
     pub fn unit_codes(&self) -> Vec<&str> {
         self.units.iter().map(|u| u.code.as_str()).collect()
     }
@@ -312,6 +339,13 @@ impl Settings {
             self.routing.alternates.clone(),
         )?)
     }
+}
+
+/// A map's entries in a stable order (HashMap iteration order changes from run to run).
+fn sorted(map: &HashMap<String, String>) -> Vec<(&String, &String)> {
+    let mut v: Vec<_> = map.iter().collect();
+    v.sort();
+    v
 }
 
 #[cfg(test)]

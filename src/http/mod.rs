@@ -80,6 +80,8 @@ pub fn router(state: AppState) -> Router {
         .route("/staff/cases/{reference}/identity-request", post(pages::identity::request_identity))
         .route("/staff/cases/{reference}/identity", get(pages::identity::disclosed))
         .route("/staff/identity", get(pages::identity::custody))
+        .route("/staff/audit", get(pages::audit::audit_page))
+        .route("/staff/audit.csv", get(pages::audit::export))
         .route("/staff/identity/decide", post(pages::identity::decide))
         .route("/staff/identity/open", post(pages::identity::open_identity))
         .route("/staff/identity/grant", post(pages::identity::grant_custody))

@@ -82,6 +82,26 @@ pub fn body(event: Event, reference: &str, due: Option<&str>, settings: &Setting
     )
 }
 
+/// The daily mail to auditors: the audit trail's head, to keep outside the system.
+pub fn audit_head_mail(
+    head: &crate::storage::audit::Head,
+    day: &str,
+    settings: &Settings,
+) -> (String, String) {
+    let (n, hash) = (head.entries, head.hash_hex());
+    let subject = format!("[Rongrian] หัวห่วงโซ่บันทึกการตรวจสอบ {day} / Audit trail head {day}");
+    let body = format!(
+        "หัวห่วงโซ่บันทึกการตรวจสอบ ณ วันที่ {day}: {n} รายการ รหัส {hash}\n\
+         โปรดเก็บอีเมลนี้ไว้ หากมีผู้ลบรายการในบันทึกการตรวจสอบ คำสั่งต่อไปนี้จะตรวจพบ:\n\
+         rongrian verify-audit --expect-head {n}:{hash}\n\n\
+         The audit trail's head on {day}: {n} entries, hash {hash}\n\
+         Keep this mail: if entries are ever removed from the trail, this command finds it:\n\
+         rongrian verify-audit --expect-head {n}:{hash}\n\n-- \nRongrian ({org})\n",
+        org = settings.organisation.name_th
+    );
+    (subject, body)
+}
+
 const QUARTER_HOUR: i64 = 15 * 60;
 
 /// What to tell a unit about which case.

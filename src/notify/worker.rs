@@ -4,7 +4,7 @@ use super::mailer::{Mailer, mask};
 use super::{Event, Notice, notify_unit};
 use crate::state::AppState;
 use crate::storage::StorageError;
-use crate::storage::outbox;
+use crate::storage::{installation, outbox};
 
 const LEASE_SECS: i64 = 15 * 60;
 
@@ -31,6 +31,7 @@ pub async fn run_once(state: &AppState, mailer: &Mailer) -> Result<usize, Storag
         return Ok(0);
     }
     queue_reminders(state).await?;
+    mail_audit_head(state).await?;
     let max_attempts = i64::from(state.settings.notify.max_attempts);
     let mut conn = state.store.pool().acquire().await?;
     let due = outbox::due(&mut conn, state.clock.now_utc().unix_timestamp(), max_attempts, 50).await?;
@@ -74,6 +75,31 @@ async fn queue_reminders(state: &AppState) -> Result<(), StorageError> {
         }
         tx.commit().await?;
     }
+    Ok(())
+}
+
+/// Once a day, tells the auditors the audit trail's head: kept in their mailboxes, outside this
+/// system, it lets `verify-audit --expect-head` prove that no entry was removed since.
+async fn mail_audit_head(state: &AppState) -> Result<(), StorageError> {
+    let today = state.clock.today().to_string();
+    let mut tx = state.store.pool().begin().await?;
+    // One instance a day takes the task; the others see it done.
+    if !installation::advance(&mut tx, installation::AUDIT_HEAD_MAILED_ON, &today).await? {
+        return Ok(());
+    }
+    let head = crate::storage::audit::head(&mut tx).await?;
+    let (subject, body) = super::audit_head_mail(&head, &today, &state.settings);
+    let now = state.clock.now_utc().unix_timestamp();
+    for recipient in outbox::auditor_addresses(&mut tx).await? {
+        outbox::enqueue(
+            &mut tx,
+            &outbox::Mail { recipient: &recipient, subject: &subject, body: &body },
+            &today,
+            now,
+        )
+        .await?;
+    }
+    tx.commit().await?;
     Ok(())
 }
 

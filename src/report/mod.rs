@@ -16,6 +16,9 @@ pub struct ReportData {
     pub fiscal_year: FiscalYear,
     pub measures: Vec<Measure>,
     pub figures: figures::Figures,
+    /// The audit trail's head when the report was made: printed in it, so a filed report is a
+    /// record of the trail outside the system (`rongrian verify-audit --expect-head`).
+    pub audit_head: crate::storage::audit::Head,
 }
 
 pub async fn load(state: &AppState, fy: FiscalYear) -> Result<ReportData, StorageError> {
@@ -43,5 +46,6 @@ pub async fn load_from(
     };
     let figures =
         figures::compute(fy, today, &facts, &measures, &manual, &settings.report.link_rules, audited);
-    Ok(ReportData { fiscal_year: fy, measures, figures })
+    let audit_head = crate::storage::audit::head(&mut conn).await?;
+    Ok(ReportData { fiscal_year: fy, measures, figures, audit_head })
 }

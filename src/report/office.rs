@@ -159,6 +159,10 @@ pub fn docx(
             doc.add_table(measures_table(&rows))
         };
     }
+    if section != Section::Statistics {
+        let head = super::render::audit_head_text(&data.audit_head, nums);
+        doc = doc.add_paragraph(text(&format!("บันทึกการตรวจสอบ (audit trail) ณ วันที่จัดทำรายงาน: {head}")));
+    }
     doc = doc.add_paragraph(heading(&format!("สถิติเรื่องร้องเรียน ประจำปีงบประมาณ พ.ศ. {fy}")));
     if f.by_track.get("corruption").copied().unwrap_or(0) == 0 {
         doc = doc.add_paragraph(text("เรื่องร้องเรียนการทุจริตและประพฤติมิชอบ: ไม่มีเรื่องร้องเรียน"));

@@ -399,6 +399,7 @@ pub fn html(
                 nums.n(f.audited.identity_openings)
             ),
         ),
+        ("บันทึกการตรวจสอบ (audit trail) ณ วันที่จัดทำรายงาน".to_owned(), audit_head_text(&data.audit_head, nums)),
     ];
     let page = ReportPage {
         title: match section {
@@ -445,11 +446,7 @@ pub fn html(
     page.render()
 }
 
-fn csv_field(s: &str) -> String {
-    // A leading = + - @ would make a spreadsheet evaluate the cell as a formula.
-    let s = if s.starts_with(['=', '+', '-', '@']) { format!("'{s}") } else { s.to_owned() };
-    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s }
-}
+use crate::csv::field as csv_field;
 
 /// CSV with Arabic numerals (for spreadsheets): the statistics by period, then (for the protection
 /// and full sections) one row per measure.
@@ -487,10 +484,18 @@ pub fn csv(data: &ReportData, section: Section) -> String {
     out
 }
 
+/// The audit head as the report prints it: the count and the first 16 hex digits of the head hash,
+/// enough to check with `rongrian verify-audit --expect-head N:HASH`.
+pub fn audit_head_text(head: &crate::storage::audit::Head, nums: Numerals) -> String {
+    let hash = head.hash_hex();
+    format!("{} รายการ รหัสตรวจสอบ {}:{}", nums.n(head.entries), head.entries, &hash[..16.min(hash.len())])
+}
+
 pub fn json(data: &ReportData) -> serde_json::Value {
     serde_json::json!({
         "fiscal_year": data.fiscal_year.be_year(),
         "figures": data.figures,
+        "audit_head": {"entries": data.audit_head.entries, "hash": data.audit_head.hash_hex()},
         "measures": data.measures.iter().map(|m| serde_json::json!({
             "number": m.number,
             "title": m.title,

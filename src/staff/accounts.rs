@@ -181,7 +181,7 @@ pub async fn create(ctx: &AdminContext<'_>, new: &NewStaff<'_>) -> Result<Creden
     }
     let detail = format!("username={username} roles={}", new.roles.stored());
     audit_admin(&mut tx, ctx.audit_key, ctx.clock, ctx.actor, "account.created", &detail).await?;
-    tx.commit().await?;
+    audit::commit(tx, ctx.audit_key).await?;
     Ok(Credentials {
         username: username.to_owned(),
         password: password_text,
@@ -239,7 +239,7 @@ pub async fn grant(
     }
     let detail = format!("username={} unit={unit}", username.as_str());
     audit_admin(&mut tx, ctx.audit_key, ctx.clock, ctx.actor, "unit.granted", &detail).await?;
-    tx.commit().await?;
+    audit::commit(tx, ctx.audit_key).await?;
     Ok(())
 }
 
@@ -264,7 +264,7 @@ pub async fn disable(ctx: &AdminContext<'_>, username: &Username) -> Result<Vec<
     let revoked = revoke_keys(&mut tx, id).await?;
     let detail = format!("username={} revoked={}", username.as_str(), revoked.join(","));
     audit_admin(&mut tx, ctx.audit_key, ctx.clock, ctx.actor, "account.disabled", &detail).await?;
-    tx.commit().await?;
+    audit::commit(tx, ctx.audit_key).await?;
     Ok(revoked)
 }
 
@@ -300,7 +300,7 @@ pub async fn reset(
     let revoked = revoke_keys(&mut tx, id).await?;
     let detail = format!("username={} revoked={}", username.as_str(), revoked.join(","));
     audit_admin(&mut tx, ctx.audit_key, ctx.clock, ctx.actor, "account.reset", &detail).await?;
-    tx.commit().await?;
+    audit::commit(tx, ctx.audit_key).await?;
     let credentials = Credentials {
         username: username.as_str().to_owned(),
         password: password_text,
@@ -396,7 +396,7 @@ pub async fn change_password(
         },
     )
     .await?;
-    tx.commit().await?;
+    audit::commit(tx, &state.audit_key).await?;
     Ok(PasswordChange::Changed)
 }
 
@@ -463,7 +463,7 @@ pub async fn complete_setup(
         },
     )
     .await?;
-    tx.commit().await?;
+    audit::commit(tx, &state.audit_key).await?;
     Ok(Setup::Done(totp))
 }
 

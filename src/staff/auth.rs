@@ -184,7 +184,7 @@ pub async fn login(
         },
     )
     .await?;
-    tx.commit().await?;
+    audit::commit(tx, &state.audit_key).await?;
     let user = StaffUser {
         account_id: account.id,
         roles: Roles::parse(&account.roles).ok_or(StaffError::Corrupt("roles"))?,
@@ -265,6 +265,6 @@ pub async fn logout(state: &AppState, user: &StaffUser) -> Result<(), StaffError
         },
     )
     .await?;
-    tx.commit().await?;
+    audit::commit(tx, &state.audit_key).await?;
     Ok(())
 }

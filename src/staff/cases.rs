@@ -95,19 +95,6 @@ pub(super) async fn load(
     Ok(units.into_iter().find(|(u, _)| *u == row.unit_code).map(|(_, identity)| (row, identity)))
 }
 
-async fn record(
-    state: &AppState,
-    user: &StaffUser,
-    action: &str,
-    case_id: i64,
-    detail: &str,
-) -> Result<(), StaffError> {
-    let today = state.clock.today().to_string();
-    let entry =
-        AuditEntry { recorded_on: &today, actor: &user.username, action, case_id: Some(case_id), detail };
-    Ok(audit::record(state.store.pool(), &state.audit_key, &entry).await?)
-}
-
 pub async fn open(
     state: &AppState,
     user: &StaffUser,
@@ -141,7 +128,7 @@ pub async fn open(
         });
     }
     drop(conn);
-    record(state, user, "case.read", row.id, "").await?;
+    super::trail::record_read(state, user, "case.read", Some(row.id), "").await?;
     Ok(Some(OpenedCase {
         track: Track::from_code(&row.track).ok_or(StaffError::Corrupt("track"))?,
         category: Category::from_code(&row.category).ok_or(StaffError::Corrupt("category"))?,
@@ -201,7 +188,7 @@ pub async fn send_message(
         },
     )
     .await?;
-    tx.commit().await?;
+    audit::commit(tx, &state.audit_key).await?;
     Ok(Done::Ok)
 }
 
@@ -270,7 +257,7 @@ pub async fn transition(
         },
     )
     .await?;
-    tx.commit().await?;
+    audit::commit(tx, &state.audit_key).await?;
     Ok(Done::Ok)
 }
 
@@ -349,7 +336,7 @@ pub async fn reassign(
         state.clock.now_utc().unix_timestamp(),
     )
     .await?;
-    tx.commit().await?;
+    audit::commit(tx, &state.audit_key).await?;
     Ok(Done::Ok)
 }
 
@@ -406,6 +393,6 @@ pub async fn set_measure_links(
         )
         .await?;
     }
-    tx.commit().await?;
+    audit::commit(tx, &state.audit_key).await?;
     Ok(Done::Ok)
 }

@@ -89,7 +89,7 @@ pub async fn grant(
         detail: &detail,
     };
     audit::append(&mut tx, ctx.audit_key, &entry).await?;
-    tx.commit().await?;
+    audit::commit(tx, ctx.audit_key).await?;
     Ok(())
 }
 
@@ -166,7 +166,7 @@ pub async fn request(
     let notice = Notice { event: Event::IdentityRequested, unit: "", reference: &row.reference, due: None };
     let now = state.clock.now_utc().unix_timestamp();
     notify_addresses(&mut tx, &state.settings, &notice, &addresses, &today, now).await?;
-    tx.commit().await?;
+    audit::commit(tx, &state.audit_key).await?;
     Ok(Requested::Requested)
 }
 
@@ -218,15 +218,7 @@ pub async fn requests(state: &AppState, user: &StaffUser) -> Result<Option<Vec<R
             decided_on: r.decided_on,
         })
         .collect();
-    let today = state.clock.today().to_string();
-    let entry = AuditEntry {
-        recorded_on: &today,
-        actor: &user.username,
-        action: "identity.requests_read",
-        case_id: None,
-        detail: "",
-    };
-    audit::record(state.store.pool(), &state.audit_key, &entry).await?;
+    super::trail::record_read(state, user, "identity.requests_read", None, "").await?;
     Ok(Some(views))
 }
 
@@ -298,7 +290,7 @@ pub async fn decide(
     let addresses: Vec<String> = requester.email.into_iter().collect();
     let now = state.clock.now_utc().unix_timestamp();
     notify_addresses(&mut tx, &state.settings, &notice, &addresses, &today, now).await?;
-    tx.commit().await?;
+    audit::commit(tx, &state.audit_key).await?;
     Ok(Decided::Decided)
 }
 
@@ -356,7 +348,7 @@ pub async fn open_as_custodian(
     .await?
     .ok_or(StaffError::Corrupt("an opening conflicted with a request"))?;
     audit_case(&mut tx, state, &user.username, "identity.opened", case_id, &format!("request={id}")).await?;
-    tx.commit().await?;
+    audit::commit(tx, &state.audit_key).await?;
     Ok(Opened::Opened { reference: reference.to_owned(), identity })
 }
 
@@ -412,7 +404,7 @@ pub async fn view_disclosed(
     let mut tx = state.store.pool().begin().await?;
     audit_case(&mut tx, state, &user.username, "identity.viewed", row.id, &format!("request={}", request.id))
         .await?;
-    tx.commit().await?;
+    audit::commit(tx, &state.audit_key).await?;
     Ok(Some(identity))
 }
 

@@ -3,6 +3,7 @@ pub mod accounts;
 pub mod auth;
 pub mod cases;
 pub mod custody;
+pub mod trail;
 
 use crate::crypto::CryptoError;
 use crate::storage::StorageError;

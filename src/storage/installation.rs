@@ -4,6 +4,10 @@ use sqlx::{AnyConnection, Row};
 
 pub const ESCROW_RECIPIENT: &str = "escrow_recipient";
 pub const INITIALISED_ON: &str = "initialised_on";
+/// Per-section fingerprints of the configuration the service last started with.
+pub const CONFIG_FINGERPRINTS: &str = "config_fingerprints";
+/// The last day the audit head was mailed to the auditors.
+pub const AUDIT_HEAD_MAILED_ON: &str = "audit_head_mailed_on";
 
 pub async fn get(conn: &mut AnyConnection, name: &str) -> Result<Option<String>, StorageError> {
     let row = sqlx::query("SELECT value FROM installation WHERE name = $1")
@@ -20,4 +24,29 @@ pub async fn insert(conn: &mut AnyConnection, name: &str, value: &str) -> Result
         .execute(conn)
         .await?;
     Ok(())
+}
+
+pub async fn set(conn: &mut AnyConnection, name: &str, value: &str) -> Result<(), StorageError> {
+    sqlx::query(
+        "INSERT INTO installation (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = $2",
+    )
+    .bind(name.to_owned())
+    .bind(value.to_owned())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Sets a value only if it is greater than the stored one (or absent); `true` if it was set. Dates
+/// as YYYY-MM-DD compare as text, so several instances agree on who does a daily task.
+pub async fn advance(conn: &mut AnyConnection, name: &str, value: &str) -> Result<bool, StorageError> {
+    let done = sqlx::query(
+        "INSERT INTO installation (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = $2 \
+         WHERE installation.value < $2",
+    )
+    .bind(name.to_owned())
+    .bind(value.to_owned())
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }

@@ -136,6 +136,17 @@ pub async fn unit_addresses(conn: &mut AnyConnection, unit: &str) -> Result<Vec<
     Ok(out)
 }
 
+/// E-mail addresses of enabled, set-up auditors.
+pub async fn auditor_addresses(conn: &mut AnyConnection) -> Result<Vec<String>, StorageError> {
+    let rows = sqlx::query(
+        "SELECT email FROM accounts WHERE disabled = FALSE AND pending_setup = 0 AND email IS NOT NULL \
+         AND ',' || roles || ',' LIKE '%,auditor,%' ORDER BY id",
+    )
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
+}
+
 pub struct ReminderCandidate {
     pub case_id: i64,
     pub reference: String,

@@ -432,6 +432,15 @@ impl TestApp {
         Officer { username: username.to_owned(), password, totp_secret: totp.base32.to_string() }
     }
 
+    /// Who changes measures in a test, for the audit trail.
+    pub fn changer(&self) -> rongrian::report::measures_file::Changer<'_> {
+        rongrian::report::measures_file::Changer {
+            audit_key: &self.state.audit_key,
+            actor: "test",
+            today: self.clock.today(),
+        }
+    }
+
     /// The installation's secret files.
     pub fn secrets(&self) -> rongrian::setup::Secrets {
         setup::load_secrets(&DataPaths::new(&self.data_dir)).expect("secrets")

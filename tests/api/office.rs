@@ -19,11 +19,17 @@ fn docx_text(bytes: &[u8]) -> (String, Vec<String>) {
 async fn docx_and_xlsx_carry_the_report(db: Db) {
     let Some(app) = spawn(db, |s| s.limits.browse.burst = 1000).await else { return };
     fixture(&app).await;
-    rongrian::report::measures_file::import_example_if_missing(&app.state.store, &app.state.settings)
-        .await
-        .expect("example");
+    rongrian::report::measures_file::import_example_if_missing(
+        &app.state.store,
+        &app.state.settings,
+        &app.changer(),
+    )
+    .await
+    .expect("example");
     let fy = |y| rongrian::domain::fiscal_year::FiscalYear::from_be(y).expect("year");
-    rongrian::report::measures_file::copy_forward(&app.state.store, fy(2568), fy(2569)).await.expect("copy");
+    rongrian::report::measures_file::copy_forward(&app.state.store, fy(2568), fy(2569), &app.changer())
+        .await
+        .expect("copy");
     let a = admin_session(&app).await;
 
     let r = app

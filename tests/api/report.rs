@@ -103,11 +103,17 @@ async fn the_figures_of_a_fiscal_year_are_exact(db: Db) {
     let Some(app) = spawn(db, |s| s.limits.browse.burst = 1000).await else { return };
     fixture(&app).await;
     // Measures: the example year copied forward, and one link made by hand (the letter to measure 4).
-    rongrian::report::measures_file::import_example_if_missing(&app.state.store, &app.state.settings)
-        .await
-        .expect("example");
+    rongrian::report::measures_file::import_example_if_missing(
+        &app.state.store,
+        &app.state.settings,
+        &app.changer(),
+    )
+    .await
+    .expect("example");
     let fy = |y| rongrian::domain::fiscal_year::FiscalYear::from_be(y).expect("year");
-    rongrian::report::measures_file::copy_forward(&app.state.store, fy(2568), fy(2569)).await.expect("copy");
+    rongrian::report::measures_file::copy_forward(&app.state.store, fy(2568), fy(2569), &app.changer())
+        .await
+        .expect("copy");
     let intake = app.create_officer("intake", &[Role::IntakeOfficer], &["palad"]).await;
     let s = app.login(&app.client, &intake).await;
     let letter: String = {
@@ -263,9 +269,13 @@ async fn the_public_statistics_need_no_login_and_show_no_case(db: Db) {
 
 async fn measures_are_edited_checked_against_their_year_and_copied_forward(db: Db) {
     let Some(app) = spawn(db, |_| {}).await else { return };
-    rongrian::report::measures_file::import_example_if_missing(&app.state.store, &app.state.settings)
-        .await
-        .expect("example");
+    rongrian::report::measures_file::import_example_if_missing(
+        &app.state.store,
+        &app.state.settings,
+        &app.changer(),
+    )
+    .await
+    .expect("example");
     let a = admin_session(&app).await;
     let page =
         app.staff_get(&app.client, &a, "/staff/admin/measures?fy=2568").await.text().await.expect("html");

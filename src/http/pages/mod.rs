@@ -1,4 +1,5 @@
 //! Server-rendered pages (askama), Thai first.
+pub mod audit;
 pub mod common;
 pub mod identity;
 pub mod public;

@@ -78,6 +78,9 @@ pub async fn reports(
     Staff(user): Staff,
 ) -> Result<Response, PageError> {
     require_role(&user, Role::Administrator, l)?;
+    crate::staff::trail::record_read(&state, &user, "report.page_read", None, "")
+        .await
+        .map_err(internal(l))?;
     let mut conn = state.store.pool().acquire().await.map_err(internal(l))?;
     let page = ReportsPage {
         chrome: Chrome::new(l, &state.settings.organisation, "/staff"),
@@ -124,6 +127,10 @@ pub async fn download(
     let data = report::load(&state, fy).await.map_err(internal(l))?;
     let bytes =
         report_render::bytes(&data, section, format, numerals, &state.settings, true).map_err(internal(l))?;
+    let detail = format!("fy={fy} section={} format={}", q.section, format.extension());
+    crate::staff::trail::record_read(&state, &user, "report.exported", None, &detail)
+        .await
+        .map_err(internal(l))?;
     let name = format!("rongrian-{}-{}.{}", fy, q.section, format.extension());
     let mut response = bytes.into_response();
     let headers = response.headers_mut();
@@ -182,6 +189,9 @@ async fn measures_page(
     fy: FiscalYear,
     notice: Option<String>,
 ) -> Result<MeasuresPage, PageError> {
+    crate::staff::trail::record_read(state, user, "measures.read", None, &format!("fy={fy}"))
+        .await
+        .map_err(internal(l))?;
     let mut conn = state.store.pool().acquire().await.map_err(internal(l))?;
     let list = measures::for_year(&mut conn, fy).await.map_err(internal(l))?;
     let next = FiscalYear::from_be(i64::from(fy.be_year()) + 1).unwrap_or(fy);
@@ -225,11 +235,8 @@ pub async fn measures_save(
     let notice = match get("action").as_str() {
         "copy" => {
             let to = year(&get("to"), &state).map_err(|e| PageError(e, l))?;
-            match measures_file::copy_forward(&state.store, fy, to).await {
+            match measures_file::copy_forward(&state.store, fy, to, &changer(&state, &user)).await {
                 Ok(n) => {
-                    audit_measures(&state, &user.username, &format!("fy={fy} copied_to={to} count={n}"))
-                        .await
-                        .map_err(internal(l))?;
                     format!("คัดลอกมาตรการ {n} รายการไปยังปีงบประมาณ {to} แล้ว")
                 }
                 Err(measures_file::ImportError::Parse(_)) => {
@@ -273,8 +280,7 @@ pub async fn measures_save(
                     l,
                 )
             })?;
-            measures_file::import(&state.store, std::slice::from_ref(&measure)).await.map_err(internal(l))?;
-            audit_measures(&state, &user.username, &format!("fy={fy} saved={}", measure.number))
+            measures_file::import(&state.store, std::slice::from_ref(&measure), &changer(&state, &user))
                 .await
                 .map_err(internal(l))?;
             format!("บันทึกมาตรการที่ {} แล้ว", measure.number)
@@ -285,19 +291,7 @@ pub async fn measures_save(
     Ok((csrf, render(&page)).into_response())
 }
 
-/// Measures are what the published report says: every change to them is in the audit trail.
-async fn audit_measures(
-    state: &AppState,
-    actor: &str,
-    detail: &str,
-) -> Result<(), crate::storage::StorageError> {
-    let today = state.clock.today().to_string();
-    let entry = crate::storage::audit::AuditEntry {
-        recorded_on: &today,
-        actor,
-        action: "measures.changed",
-        case_id: None,
-        detail,
-    };
-    crate::storage::audit::record(state.store.pool(), &state.audit_key, &entry).await
+/// The signed-in administrator as the changer of measures (audited with the change).
+fn changer<'a>(state: &'a AppState, user: &'a crate::staff::auth::StaffUser) -> measures_file::Changer<'a> {
+    measures_file::Changer { audit_key: &state.audit_key, actor: &user.username, today: state.clock.today() }
 }

@@ -244,6 +244,16 @@ pub async fn case_list(
     let filter = parse_filter(&q, today).map_err(|e| PageError(e, l))?;
     let found = work::list(&state, &user, &filter).await.map_err(internal(l))?;
     let units = work::open_units(&state, &user).await.map_err(internal(l))?;
+    let detail = format!(
+        "status={} track={} category={} fiscal_year={} overdue={} shown={}",
+        q.status,
+        q.track,
+        q.category,
+        filter.fiscal_year.map(|y| y.to_string()).unwrap_or_default(),
+        filter.overdue_on.is_some(),
+        found.len()
+    );
+    crate::staff::trail::record_read(&state, &user, "case.list", None, &detail).await.map_err(internal(l))?;
     let chrome = Chrome::new(l, &state.settings.organisation, "/staff");
     let unit_name = |code: &str| {
         state
@@ -335,6 +345,7 @@ pub async fn outbox(
     Staff(user): Staff,
 ) -> Result<Response, PageError> {
     require_role(&user, crate::domain::staff::Role::Administrator, l)?;
+    crate::staff::trail::record_read(&state, &user, "outbox.read", None, "").await.map_err(internal(l))?;
     let mut conn =
         state.store.pool().acquire().await.map_err(|e| PageError(AppError::Internal(e.to_string()), l))?;
     let storage = |e: crate::storage::StorageError| PageError(AppError::Internal(e.to_string()), l);

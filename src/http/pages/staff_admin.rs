@@ -132,6 +132,7 @@ async fn units_page(
     user: &crate::staff::auth::StaffUser,
     notice: Option<String>,
 ) -> Result<UnitsPage, PageError> {
+    crate::staff::trail::record_read(state, user, "units.read", None, "").await.map_err(internal(l))?;
     let open = work::open_units(state, user).await.map_err(internal(l))?;
     let mut conn = state.store.pool().acquire().await.map_err(internal(l))?;
     let all = stored::summaries(&mut conn).await.map_err(internal(l))?;
@@ -267,6 +268,7 @@ async fn users_page(
     shown_once: Option<Credentials>,
     notice: Option<String>,
 ) -> Result<UsersPage, PageError> {
+    crate::staff::trail::record_read(state, user, "accounts.read", None, "").await.map_err(internal(l))?;
     let mut conn = state.store.pool().acquire().await.map_err(internal(l))?;
     let all = stored::summaries(&mut conn).await.map_err(internal(l))?;
     Ok(UsersPage {
