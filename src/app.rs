@@ -30,6 +30,8 @@ pub enum StartError {
     Staff(#[from] crate::staff::StaffError),
     #[error(transparent)]
     Mail(#[from] crate::notify::mailer::MailError),
+    #[error(transparent)]
+    Evidence(#[from] crate::evidence::EvidenceError),
     #[error("cannot listen on {addr}: {reason}")]
     Listen { addr: SocketAddr, reason: String },
 }
@@ -79,6 +81,13 @@ impl App {
             routing: Arc::new(routing),
             calendar: Arc::new(settings.deadlines.calendar()?),
             mailer: crate::notify::mailer::Mailer::from_settings(&settings.smtp)?,
+            evidence: crate::evidence::Evidence {
+                vault: Arc::new(crate::evidence::Vault::open(
+                    &settings.evidence.store,
+                    &settings.server.data_dir,
+                )?),
+                limits: Arc::new(settings.evidence.limits()?),
+            },
             store,
             clock,
             settings: Arc::new(settings),

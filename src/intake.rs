@@ -32,6 +32,21 @@ pub enum IntakeError {
     CaseClosed,
     #[error("the case moved to another unit while the message was sealed")]
     Moved,
+    #[error("the case already holds the most files it may")]
+    TooManyFiles,
+    #[error(transparent)]
+    Evidence(#[from] crate::evidence::EvidenceError),
+}
+
+impl From<crate::evidence::record::RecordError> for IntakeError {
+    fn from(e: crate::evidence::record::RecordError) -> Self {
+        match e {
+            crate::evidence::record::RecordError::Storage(s) => IntakeError::Storage(s),
+            crate::evidence::record::RecordError::Evidence(e) => IntakeError::Evidence(e),
+            // Closed, moved or full: the caller's checks before the upload make closed and full rare.
+            crate::evidence::record::RecordError::Refused => IntakeError::Moved,
+        }
+    }
 }
 
 impl From<sqlx::Error> for IntakeError {
@@ -74,7 +89,9 @@ pub async fn submit(
     channel: Channel,
     form_nonce: Option<&str>,
 ) -> Result<Receipt, IntakeError> {
-    file(state, submission, &Filing { channel, form_nonce, received_on: None, actor: "reporter" }).await
+    let filing =
+        Filing { channel, form_nonce, received_on: None, actor: "reporter", files: &[], files_unit: "" };
+    file(state, submission, &filing).await
 }
 
 /// How a case reaches the register: online by the reporter, or entered by an officer from a letter,
@@ -86,6 +103,9 @@ pub struct Filing<'a> {
     pub received_on: Option<Date>,
     /// Who files it, for the audit trail.
     pub actor: &'a str,
+    /// Evidence that came with it, already sealed to `files_unit` (the unit the case routes to).
+    pub files: &'a [crate::evidence::Received],
+    pub files_unit: &'a str,
 }
 
 pub async fn file(
@@ -98,6 +118,9 @@ pub async fn file(
     let today = filing.received_on.unwrap_or_else(|| state.clock.today());
     let fiscal_year = FiscalYear::containing(today);
     let decision = state.routing.route(submission.category, submission.concerns_unit.as_deref());
+    if !filing.files.is_empty() && filing.files_unit != decision.unit {
+        return Err(IntakeError::Moved);
+    }
     let unit_key = state
         .keyring
         .unit(&decision.unit)
@@ -183,6 +206,18 @@ pub async fn file(
         },
     )
     .await?;
+    if !filing.files.is_empty() {
+        let adding = crate::evidence::record::Adding {
+            case_id,
+            unit: &decision.unit,
+            added_by: if filing.actor == "reporter" { "reporter" } else { "staff" },
+            actor: filing.actor,
+            today: &received_on,
+            max_files: state.evidence.limits.max_files_per_case,
+            meta_recipients: &[unit_key, &state.keyring.escrow, &reporter],
+        };
+        crate::evidence::record::record(&mut tx, &state.audit_key, &adding, filing.files).await?;
+    }
     let notice =
         Notice { event: Event::NewCase, unit: &decision.unit, reference: &reference_text, due: None };
     notify_unit(&mut tx, &state.settings, &notice, &received_on, now.unix_timestamp()).await?;
@@ -214,7 +249,31 @@ pub struct ReporterView {
     pub anonymous: bool,
     /// Days on which the identity was made known, and to whom by role (never by name).
     pub disclosures: Vec<Disclosure>,
+    /// The files the reporter sent (staff files are not listed to the reporter).
+    pub attachments: Vec<AttachmentView>,
+    /// How many files the case holds in all (for the per-case limit).
+    pub attachment_count: u32,
     unit_code: String,
+}
+
+impl ReporterView {
+    pub fn unit_code(&self) -> &str {
+        &self.unit_code
+    }
+
+    pub fn is_open(&self) -> bool {
+        !matches!(self.status, Status::Concluded | Status::NotAccepted)
+    }
+}
+
+/// A file as its sender sees it listed.
+pub struct AttachmentView {
+    pub id: String,
+    pub name: String,
+    pub kind: crate::domain::evidence::FileKind,
+    pub size: u64,
+    pub added_on: Date,
+    pub metadata_removed: bool,
 }
 
 pub struct Disclosure {
@@ -257,6 +316,21 @@ pub async fn find(state: &AppState, token: &SubmissionToken) -> Result<Option<Re
         });
     }
     let complaint = seal::open_json::<ComplaintContent>(&row.content, &identity).ok();
+    let files = crate::storage::attachments::of_case(&mut conn, row.id).await?;
+    let attachment_count = u32::try_from(files.len()).unwrap_or(u32::MAX);
+    let mut attachments = Vec::new();
+    for f in files.into_iter().filter(|f| f.added_by == "reporter") {
+        if let Ok(meta) = seal::open_json::<crate::evidence::FileMeta>(&f.meta, &identity) {
+            attachments.push(AttachmentView {
+                id: f.public_id,
+                name: meta.name.as_str().to_owned(),
+                kind: meta.kind,
+                size: meta.size,
+                added_on: parse_date(&f.added_on)?,
+                metadata_removed: meta.metadata_removed,
+            });
+        }
+    }
     let mut disclosures = Vec::new();
     for (kind, on) in custody::disclosure_dates(&mut conn, row.id).await? {
         disclosures.push(Disclosure {
@@ -269,6 +343,8 @@ pub async fn find(state: &AppState, token: &SubmissionToken) -> Result<Option<Re
         complaint,
         anonymous: row.anonymous,
         disclosures,
+        attachments,
+        attachment_count,
         reference: row.reference,
         track: Track::from_code(&row.track).ok_or(IntakeError::Corrupt("track"))?,
         category: Category::from_code(&row.category).ok_or(IntakeError::Corrupt("category"))?,
@@ -331,4 +407,69 @@ pub async fn add_message(
     notify_unit(&mut tx, &state.settings, &notice, &today, now.unix_timestamp()).await?;
     audit::commit(tx, &state.audit_key).await?;
     Ok(())
+}
+
+/// Adds files the reporter sent with their token to the case, in one transaction with their audit
+/// entries and the unit's notification. The files were sealed to the case's unit beforehand; if the
+/// case moved or closed meanwhile, nothing is written and the files are removed again.
+pub async fn attach(
+    state: &AppState,
+    token: &SubmissionToken,
+    view: &ReporterView,
+    files: Vec<crate::evidence::Received>,
+) -> Result<Vec<String>, IntakeError> {
+    let result = attach_rows(state, token, view, &files).await;
+    if result.is_err() {
+        crate::evidence::record::discard(&state.evidence.vault, &files).await;
+    }
+    result
+}
+
+async fn attach_rows(
+    state: &AppState,
+    token: &SubmissionToken,
+    view: &ReporterView,
+    files: &[crate::evidence::Received],
+) -> Result<Vec<String>, IntakeError> {
+    if !view.is_open() {
+        return Err(IntakeError::CaseClosed);
+    }
+    let reporter = state.token_hasher.reporter_identity(token)?.to_public();
+    let unit_key = state
+        .keyring
+        .unit(&view.unit_code)
+        .ok_or_else(|| IntakeError::UnitWithoutKey(view.unit_code.clone()))?;
+    let today = state.clock.today().to_string();
+    let max_files = state.evidence.limits.max_files_per_case;
+    let mut tx = state.store.pool().begin().await?;
+    // The first write takes SQLite's lock before anything is counted.
+    let adding = crate::evidence::record::Adding {
+        case_id: view.case_id,
+        unit: &view.unit_code,
+        added_by: "reporter",
+        actor: "reporter",
+        today: &today,
+        max_files,
+        meta_recipients: &[unit_key, &state.keyring.escrow, &reporter],
+    };
+    let ids = match crate::evidence::record::record(&mut tx, &state.audit_key, &adding, files).await {
+        Ok(ids) => ids,
+        Err(crate::evidence::record::RecordError::Refused) => {
+            drop(tx);
+            let mut conn = state.store.pool().acquire().await?;
+            let held = crate::storage::attachments::count_of_case(&mut conn, view.case_id).await?;
+            let full = held + i64::try_from(files.len()).unwrap_or(i64::MAX) > i64::from(max_files);
+            return Err(if full { IntakeError::TooManyFiles } else { IntakeError::Moved });
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let notice = Notice {
+        event: Event::ReporterMessage,
+        unit: &view.unit_code,
+        reference: &view.reference,
+        due: None,
+    };
+    notify_unit(&mut tx, &state.settings, &notice, &today, state.clock.now_utc().unix_timestamp()).await?;
+    audit::commit(tx, &state.audit_key).await?;
+    Ok(ids)
 }

@@ -6,6 +6,7 @@ pub mod config;
 pub mod crypto;
 pub mod csv;
 pub mod domain;
+pub mod evidence;
 pub mod http;
 pub mod intake;
 pub mod keyring;

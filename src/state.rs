@@ -27,6 +27,7 @@ pub struct AppState {
     pub csrf: axum_csrf::CsrfConfig,
     pub clock: Clock,
     pub mailer: crate::notify::mailer::Mailer,
+    pub evidence: crate::evidence::Evidence,
 }
 
 impl FromRef<AppState> for axum_csrf::CsrfConfig {

@@ -25,6 +25,36 @@ pub struct Settings {
     pub units: Vec<UnitSettings>,
     pub organisation: OrganisationSettings,
     pub report: ReportSettings,
+    pub evidence: EvidenceSettings,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvidenceSettings {
+    /// Empty: the `evidence` directory in the data directory; or `s3://bucket/prefix`.
+    pub store: String,
+    pub max_file_bytes: u64,
+    pub max_files_per_case: u32,
+    /// Kinds accepted (`jpeg`, `png`, `webp`, `heic`, `pdf`, `docx`, `xlsx`, `text`, `mp3`, `m4a`, `wav`, `mp4`).
+    pub allowed: Vec<String>,
+}
+
+impl EvidenceSettings {
+    pub fn limits(&self) -> Result<crate::evidence::Limits, ConfigError> {
+        let allowed = self
+            .allowed
+            .iter()
+            .map(|code| {
+                crate::domain::evidence::FileKind::from_code(code)
+                    .ok_or_else(|| ConfigError::Rule(format!("evidence.allowed: unknown kind `{code}`")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(crate::evidence::Limits {
+            max_file_bytes: self.max_file_bytes,
+            max_files_per_case: self.max_files_per_case,
+            allowed,
+        })
+    }
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -280,6 +310,12 @@ impl Settings {
         }
         self.routing_rules()?;
         self.deadlines.calendar()?;
+        self.evidence.limits()?;
+        if self.evidence.max_file_bytes < 1024 || self.evidence.max_files_per_case == 0 {
+            return Err(ConfigError::Rule(
+                "evidence: max_file_bytes must be at least 1024 and max_files_per_case above 0".into(),
+            ));
+        }
         for rule in &self.report.link_rules {
             for flag in &rule.flags {
                 if crate::domain::measure::MeasureFlag::from_code(flag).is_none() {
@@ -314,6 +350,7 @@ impl Settings {
             ("units", f(format!("{:?}", self.units))),
             ("organisation", f(format!("{:?}", self.organisation))),
             ("report", f(format!("{:?}", self.report))),
+            ("evidence", f(format!("{:?}", self.evidence))),
         ])
     }
 

@@ -4,6 +4,7 @@ mod vocabulary;
 
 pub mod complaint;
 pub mod deadline;
+pub mod evidence;
 pub mod fiscal_year;
 pub mod measure;
 pub mod national_id;

@@ -26,6 +26,8 @@ pub enum AppError {
         th: String,
     },
     Token(TokenError),
+    /// No credential (the API's bearer token) at all.
+    Unauthorized,
     /// The same answer for every token that matches no case.
     UnknownToken,
     Csrf,
@@ -43,6 +45,13 @@ pub enum AppError {
         en: &'static str,
         th: &'static str,
     },
+    /// An evidence file refused, or the evidence store failing, with its own status.
+    Upload {
+        status: StatusCode,
+        code: &'static str,
+        en: String,
+        th: String,
+    },
     Internal(String),
 }
 
@@ -51,6 +60,12 @@ impl From<IntakeError> for AppError {
         match e {
             IntakeError::AlreadySubmitted => AppError::AlreadySubmitted,
             IntakeError::CaseClosed => AppError::CaseClosed,
+            IntakeError::TooManyFiles => AppError::Upload {
+                status: StatusCode::CONFLICT,
+                code: "too_many_files",
+                en: "The case already holds the most files it may.".into(),
+                th: "เรื่องนี้แนบไฟล์ครบจำนวนสูงสุดแล้ว".into(),
+            },
             IntakeError::Moved => AppError::Conflict {
                 en: "The case was just handed to another office. Nothing was saved; please send it again.",
                 th: "เรื่องนี้เพิ่งถูกส่งต่อไปยังหน่วยงานอื่น ข้อความยังไม่ถูกบันทึก กรุณาส่งอีกครั้ง",
@@ -68,6 +83,7 @@ impl AppError {
             }
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::UnknownToken | AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
             AppError::AlreadySubmitted | AppError::CaseClosed | AppError::Conflict { .. } => {
                 StatusCode::CONFLICT
             }
@@ -75,16 +91,20 @@ impl AppError {
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Upload { status, .. } => *status,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     pub fn code(&self) -> &'static str {
         match self {
-            AppError::BadRequest { code, .. } | AppError::Invalid { code, .. } => code,
+            AppError::BadRequest { code, .. }
+            | AppError::Invalid { code, .. }
+            | AppError::Upload { code, .. } => code,
             AppError::Validation(_) => "validation_failed",
             AppError::Token(e) => e.code(),
             AppError::UnknownToken => "unknown_token",
+            AppError::Unauthorized => "missing_token",
             AppError::Csrf => "csrf_failed",
             AppError::PayloadTooLarge => "payload_too_large",
             AppError::UnsupportedMediaType => "unsupported_media_type",
@@ -100,7 +120,7 @@ impl AppError {
     pub fn message_en(&self) -> String {
         match self {
             AppError::BadRequest { en, .. } => (*en).to_owned(),
-            AppError::Invalid { en, .. } => en.clone(),
+            AppError::Invalid { en, .. } | AppError::Upload { en, .. } => en.clone(),
             AppError::Validation(errors) => {
                 let fields: Vec<String> =
                     errors.iter().map(|e| format!("{}: {}", e.field, e.problem.message_en())).collect();
@@ -108,6 +128,7 @@ impl AppError {
             }
             AppError::Token(e) => e.to_string(),
             AppError::UnknownToken => "No case matches this token. Check it and try again.".into(),
+            AppError::Unauthorized => "Send the submission token as `Authorization: Bearer <token>`.".into(),
             AppError::Csrf => {
                 "The form has expired or did not come from this site. Reload the page and submit again."
                     .into()
@@ -130,10 +151,11 @@ impl AppError {
     pub fn message_th(&self) -> String {
         match self {
             AppError::BadRequest { th, .. } => (*th).to_owned(),
-            AppError::Invalid { th, .. } => th.clone(),
+            AppError::Invalid { th, .. } | AppError::Upload { th, .. } => th.clone(),
             AppError::Validation(_) => "ข้อมูลที่กรอกยังไม่ถูกต้อง กรุณาตรวจสอบช่องที่มีข้อความแจ้งเตือน".into(),
             AppError::Token(e) => e.message_th().to_owned(),
             AppError::UnknownToken => "ไม่พบเรื่องที่ตรงกับรหัสติดตามนี้ กรุณาตรวจสอบรหัสแล้วลองอีกครั้ง".into(),
+            AppError::Unauthorized => "กรุณาส่งรหัสติดตามเรื่องในส่วนหัว Authorization".into(),
             AppError::Csrf => "แบบฟอร์มหมดอายุหรือไม่ได้ส่งจากเว็บไซต์นี้ กรุณาโหลดหน้าใหม่แล้วส่งอีกครั้ง".into(),
             AppError::PayloadTooLarge => "ข้อมูลที่ส่งมีขนาดใหญ่เกินกำหนด".into(),
             AppError::UnsupportedMediaType => "รูปแบบข้อมูลไม่ถูกต้อง".into(),
@@ -160,6 +182,9 @@ impl AppError {
             && let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string())
         {
             response.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        if let AppError::Unauthorized = self {
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
     }
 }

@@ -9,6 +9,7 @@ pub mod middleware;
 pub mod ops;
 pub mod pages;
 pub mod staff_session;
+pub mod upload;
 
 use crate::state::AppState;
 use axum::Router;
@@ -30,8 +31,12 @@ async fn not_found(request: Request) -> Response {
 
 pub fn router(state: AppState) -> Router {
     let settings = state.settings.clone();
+    let upload_limit = upload::body_limit(&state.evidence, settings.server.max_body_bytes);
     let submit = Router::new()
-        .route("/report/{track}", post(pages::public::submit_complaint))
+        .route(
+            "/report/{track}",
+            post(pages::public::submit_complaint).layer(DefaultBodyLimit::max(upload_limit)),
+        )
         .route("/api/v1/complaints", post(api::v1::submit))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), rate_limit::submit));
     let lookup = Router::new()
@@ -43,7 +48,12 @@ pub fn router(state: AppState) -> Router {
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), rate_limit::login));
     let follow_up = Router::new()
         .route("/follow-up/message", post(pages::public::add_message))
+        .route("/follow-up/files", post(pages::public::add_files).layer(DefaultBodyLimit::max(upload_limit)))
         .route("/api/v1/complaints/messages", post(api::v1::add_message))
+        .route(
+            "/api/v1/complaints/attachments",
+            post(api::v1::add_attachments).layer(DefaultBodyLimit::max(upload_limit)),
+        )
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), rate_limit::follow_up));
     let browse = Router::new()
         .route("/", get(pages::public::home))
@@ -79,6 +89,11 @@ pub fn router(state: AppState) -> Router {
         .route("/staff/cases/{reference}/status", post(pages::staff_case::change_status))
         .route("/staff/cases/{reference}/identity-request", post(pages::identity::request_identity))
         .route("/staff/cases/{reference}/identity", get(pages::identity::disclosed))
+        .route(
+            "/staff/cases/{reference}/files",
+            post(pages::staff_case::attach_files).layer(DefaultBodyLimit::max(upload_limit)),
+        )
+        .route("/staff/cases/{reference}/files/{id}", get(pages::staff_case::download_file))
         .route("/staff/identity", get(pages::identity::custody))
         .route("/staff/audit", get(pages::audit::audit_page))
         .route("/staff/audit.csv", get(pages::audit::export))

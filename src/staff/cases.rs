@@ -285,24 +285,103 @@ pub async fn reassign(
     if content.concerns_unit.as_deref() == Some(to_unit) {
         return Ok(refused());
     }
-    let escrow = &state.keyring.escrow;
     let reporter = keys::parse_recipient(&row.reporter_recipient)?;
+    // Evidence files are re-sealed before the transaction (they may be large, and the lock is
+    // held for the writes only); a file added meanwhile makes the hand-over fail and be retried.
+    let resealed = reseal_files(state, row.id, &unit, new_unit, &reporter).await?;
+    let outcome = move_case(state, user, &row, &unit, to_unit, new_unit, &reporter, &resealed).await;
+    // After the hand-over the old copies go; if it failed, the new ones do.
+    let moved = matches!(outcome, Ok(Done::Ok));
+    for f in &resealed {
+        let key = if moved { &f.old_key } else { &f.new_key };
+        if let Err(e) = state.evidence.vault.delete(key).await {
+            tracing::warn!(error = %e, "could not remove an evidence file after a hand-over");
+        }
+    }
+    outcome
+}
+
+/// A file re-sealed for the unit a case goes to.
+struct Resealed {
+    id: i64,
+    old_key: String,
+    new_key: String,
+    meta: Vec<u8>,
+}
+
+async fn reseal_files(
+    state: &AppState,
+    case_id: i64,
+    unit: &x25519::Identity,
+    new_unit: &x25519::Recipient,
+    reporter: &x25519::Recipient,
+) -> Result<Vec<Resealed>, StaffError> {
+    let mut conn = state.store.pool().acquire().await?;
+    let rows = crate::storage::attachments::of_case(&mut conn, case_id).await?;
+    drop(conn);
+    let escrow = &state.keyring.escrow;
+    let mut out: Vec<Resealed> = Vec::new();
+    for f in rows {
+        let recipients = [new_unit.clone(), escrow.clone()];
+        let new_key = match state.evidence.vault.reseal(&f.object_key, unit, &recipients).await {
+            Ok(k) => k,
+            Err(e) => {
+                for done in &out {
+                    let _ = state.evidence.vault.delete(&done.new_key).await;
+                }
+                return Err(StaffError::Evidence(e.to_string()));
+            }
+        };
+        let plain = seal::open(&f.meta, unit)?;
+        let meta = if f.added_by == "reporter" {
+            seal::seal(&plain, &[new_unit, escrow, reporter])?
+        } else {
+            seal::seal(&plain, &[new_unit, escrow])?
+        };
+        out.push(Resealed { id: f.id, old_key: f.object_key, new_key, meta });
+    }
+    Ok(out)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn move_case(
+    state: &AppState,
+    user: &StaffUser,
+    row: &StaffCaseRow,
+    unit: &x25519::Identity,
+    to_unit: &str,
+    new_unit: &x25519::Recipient,
+    reporter: &x25519::Recipient,
+    files: &[Resealed],
+) -> Result<Done, StaffError> {
+    let refused = || {
+        Done::Refused(crate::domain::triage::TriageError::NotAllowed { from: "here", action: "reassigned" })
+    };
+    let escrow = &state.keyring.escrow;
     let today = state.clock.today().to_string();
     let mut tx = state.store.pool().begin().await?;
     if !cases::lock_for_reassignment(&mut tx, row.id, &row.unit_code).await? {
         return Ok(refused());
     }
+    let now: Vec<i64> =
+        crate::storage::attachments::of_case(&mut tx, row.id).await?.iter().map(|f| f.id).collect();
+    if now != files.iter().map(|f| f.id).collect::<Vec<_>>() {
+        return Ok(refused());
+    }
+    for f in files {
+        crate::storage::attachments::reseal(&mut tx, f.id, &f.new_key, &f.meta).await?;
+    }
     // Read again under the lock: whatever was added until now is re-sealed too.
     let sealed = cases::content_of(&mut tx, row.id).await?;
     // The padded plaintext is re-sealed as it is, so its size bucket stays the same.
-    let content = seal::seal(&seal::open(&sealed, &unit)?, &[new_unit, escrow, &reporter])?;
+    let content = seal::seal(&seal::open(&sealed, unit)?, &[new_unit, escrow, reporter])?;
     for m in cases::messages(&mut tx, row.id).await? {
-        let body = seal::seal(&seal::open(&m.body, &unit)?, &[new_unit, escrow, &reporter])?;
+        let body = seal::seal(&seal::open(&m.body, unit)?, &[new_unit, escrow, reporter])?;
         cases::reseal_message(&mut tx, m.id, &body).await?;
     }
     for e in cases::events(&mut tx, row.id).await? {
         if let Some(note) = e.note {
-            let note = seal::seal(&seal::open(&note, &unit)?, &[new_unit, escrow])?;
+            let note = seal::seal(&seal::open(&note, unit)?, &[new_unit, escrow])?;
             cases::reseal_event_note(&mut tx, e.id, &note).await?;
         }
     }

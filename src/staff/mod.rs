@@ -3,6 +3,7 @@ pub mod accounts;
 pub mod auth;
 pub mod cases;
 pub mod custody;
+pub mod evidence;
 pub mod trail;
 
 use crate::crypto::CryptoError;
@@ -26,6 +27,8 @@ pub enum StaffError {
     UnknownUnit(String),
     #[error("{0}")]
     Invalid(String),
+    #[error("evidence: {0}")]
+    Evidence(String),
     #[error("stored value is invalid: {0}")]
     Corrupt(&'static str),
 }

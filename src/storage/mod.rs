@@ -1,6 +1,7 @@
 //! The storage boundary: all SQL lives here, one runtime-checked query set for SQLite and PostgreSQL
 //! through sqlx's Any driver, with one migration set per backend.
 pub mod accounts;
+pub mod attachments;
 pub mod audit;
 pub mod cases;
 pub mod custody;

@@ -8,7 +8,7 @@ use std::io::{Cursor, Read};
 
 fn docx_text(bytes: &[u8]) -> (String, Vec<String>) {
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).expect("a zip file");
-    let names: Vec<String> = zip.file_names().map(str::to_owned).collect();
+    let names: Vec<String> = zip.file_names().map(|n| n.expect("name").into_owned()).collect();
     let mut xml = String::new();
     zip.by_name("word/document.xml").expect("document.xml").read_to_string(&mut xml).expect("utf-8");
     // The default fonts live in the styles part.

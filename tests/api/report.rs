@@ -32,7 +32,14 @@ async fn case(
     let receipt = file(
         &app.state,
         &submission,
-        &Filing { channel, form_nonce: None, received_on: Some(received), actor: "test" },
+        &Filing {
+            channel,
+            form_nonce: None,
+            received_on: Some(received),
+            actor: "test",
+            files: &[],
+            files_unit: "",
+        },
     )
     .await
     .expect("filed");

@@ -41,7 +41,24 @@ async fn api_tokens_are_checked_before_lookup_and_misses_are_uniform(db: Db) {
     assert!(first.contains("unknown_token"));
 
     let missing = app.client.get(app.url("/api/v1/complaints/status")).send().await.expect("get");
-    assert_eq!(missing.status(), 400);
+    assert_eq!(missing.status(), 401, "no credential at all");
+    assert_eq!(missing.headers()["www-authenticate"], "Bearer");
+    let other_scheme = app
+        .client
+        .get(app.url("/api/v1/complaints/status"))
+        .header("authorization", "Basic dXNlcjpwdw==")
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(other_scheme.status(), 401);
+    let lower = app
+        .client
+        .get(app.url("/api/v1/complaints/status"))
+        .header("authorization", format!("bEaReR {}", SubmissionToken::generate().display()))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(lower.status(), 404, "the scheme is matched in any case");
 
     let before = app.message_count().await;
     let response = app

@@ -160,11 +160,13 @@ try {
   await shoot(reporter, 'form-errors');
   await reporter.fill('#reporter_national_id', '');
   await reporter.fill('#reporter_phone', '0812345678');
+  await reporter.setInputFiles('#file', join(root, 'tests/fixtures/evidence/gps.jpg'));
   await shoot(reporter, 'form-filled');
   await reporter.click('button[type=submit]');
   const token = (await reporter.textContent('.token')).trim();
   const reference = (await reporter.textContent('.ref')).trim();
   check(/^\d{4}-\d{4}$/.test(reference), `a reference on the receipt (${reference})`);
+  check((await reporter.textContent('body')).includes('gps.jpg'), 'the receipt names the attached photo');
   await shoot(reporter, 'receipt');
 
   // Officers set up their accounts; units and the custody key are granted with the escrow key.
@@ -179,6 +181,9 @@ try {
   check((await officer.textContent('body')).includes(reference), 'the case is in the list');
   await shoot(officer, 'case-list');
   await officer.click(`a[href="/staff/cases/${reference}"]`);
+  check((await officer.textContent('#files')).includes('gps.jpg'), 'the officer sees the photo');
+  const photo = await officer.request.get(new URL(await officer.getAttribute('#files a', 'href'), base).href);
+  check(photo.ok() && (await photo.body())[0] === 0xff, 'the photo downloads, decrypted');
   await shoot(officer, 'case');
   await officer.check('input[name=action][value=acknowledge]');
   await officer.click('form[action$="/status"] button[type=submit]');

@@ -13,6 +13,36 @@ pub fn spec() -> Value {
     let error = json!({"$ref": "#/components/schemas/Error"});
     let err = |description: &str| json!({"description": description, "content": {"application/json": {"schema": error}}});
     let text = |max: usize| json!({"type": "string", "maxLength": max});
+    let allowed =
+        crate::domain::evidence::FileKind::ALL.iter().map(|k| k.code()).collect::<Vec<_>>().join(", ");
+    let attachments = json!({"post": {
+        "operationId": "addAttachments",
+        "description": format!("Evidence files for the case of the token. The type is read from the content and must match the file name's ending; kinds (as configured, by default): {allowed}. Identifying metadata is removed from JPEG, PNG, WebP, PDF, DOCX and XLSX unless `keep_metadata` is `true`; other kinds are sealed as they are. A request adds all its files or none."),
+        "security": [{"submissionToken": []}],
+        "requestBody": {"required": true, "content": {"multipart/form-data": {"schema": {
+            "type": "object", "required": ["file"],
+            "properties": {
+                "keep_metadata": {"type": "string", "enum": ["true", "false"], "description": "Send before the files"},
+                "file": {"type": "array", "items": {"type": "string", "format": "binary"}}
+            }
+        }}}},
+        "responses": {
+            "201": {"description": "Added", "content": {"application/json": {"schema": {"type": "object", "properties": {
+                "attachments": {"type": "array", "items": {"$ref": "#/components/schemas/Attachment"}}
+            }}}}},
+            "400": err("Malformed token or upload, or no file"), "401": err("No `Authorization: Bearer` token"),
+            "404": err("No case matches the token"), "409": err("The case is closed, or holds the most files it may"),
+            "413": err("A file is larger than the limit"), "415": err("A type that is not accepted, a content that does not match the file name, or not multipart"),
+            "422": err("Metadata could not be removed (a damaged or encrypted file); send it with keep_metadata=true"),
+            "429": err("Rate limited"), "503": err("The evidence store is unavailable; nothing was saved")
+        }
+    }});
+    let attachment = json!({"type": "object", "properties": {
+        "id": {"type": "string"}, "name": {"type": "string"}, "media_type": {"type": "string"},
+        "size": {"type": "integer"}, "metadata_removed": {"type": "boolean"},
+        "sha256": {"type": "string", "description": "Of the file as stored"},
+        "added_on": {"type": "string", "format": "date"}
+    }});
     let filed = json!({"description": "What the reporter filed, read back with the token; null for reports filed before this was kept",
     "oneOf": [{"type": "null"}, {"type": "object", "properties": {
         "subject": {"type": "string"}, "description": {"type": "string"},
@@ -50,10 +80,12 @@ pub fn spec() -> Value {
                 "security": [{"submissionToken": []}],
                 "responses": {
                     "200": {"description": "The reporter's view", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ReporterView"}}}},
-                    "400": err("Missing or malformed token (a typo is reported as `token_typo`)"),
+                    "400": err("Malformed token (a typo is reported as `token_typo`)"),
+                    "401": err("No `Authorization: Bearer` token"),
                     "404": err("No case matches the token"), "429": err("Rate limited")
                 }
             }},
+            "/api/v1/complaints/attachments": attachments,
             "/api/v1/complaints/messages": {"post": {
                 "operationId": "addInformation",
                 "security": [{"submissionToken": []}],
@@ -63,7 +95,8 @@ pub fn spec() -> Value {
                 }}}},
                 "responses": {
                     "201": {"description": "Added; the updated view", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ReporterView"}}}},
-                    "400": err("Malformed request or token"), "404": err("No case matches the token"),
+                    "400": err("Malformed request or token"), "401": err("No `Authorization: Bearer` token"),
+                    "404": err("No case matches the token"),
                     "422": err("Validation failed"), "429": err("Rate limited")
                 }
             }}
@@ -101,6 +134,7 @@ pub fn spec() -> Value {
                             }}
                     }
                 },
+                "Attachment": attachment,
                 "Receipt": {"type": "object", "properties": {
                     "reference": {"type": "string", "example": "2569-0001"},
                     "token": {"type": "string", "description": "Shown once"},
@@ -126,6 +160,7 @@ pub fn spec() -> Value {
                     }}},
                     "complaint": filed,
                     "anonymous": {"type": "boolean"},
+                    "attachments": {"type": "array", "items": {"$ref": "#/components/schemas/Attachment"}},
                     "identity_disclosures": disclosures
                 }}
             }

@@ -42,22 +42,16 @@ pub async fn submit(
     ))
 }
 
-/// Reads `Authorization: Bearer <token>`; a malformed token is reported before any lookup.
+/// Reads `Authorization: Bearer <token>` (the scheme in any case): none at all is 401; a
+/// malformed token is reported (400) before any lookup.
 fn bearer_token(headers: &HeaderMap) -> Result<SubmissionToken, AppError> {
     let value =
-        headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).ok_or(AppError::BadRequest {
-            code: "missing_token",
-            en: "Send the submission token as `Authorization: Bearer <token>`.",
-            th: "กรุณาส่งรหัสติดตามเรื่องในส่วนหัว Authorization",
-        })?;
-    let token = value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")).ok_or(
-        AppError::BadRequest {
-            code: "missing_token",
-            en: "Send the submission token as `Authorization: Bearer <token>`.",
-            th: "กรุณาส่งรหัสติดตามเรื่องในส่วนหัว Authorization",
-        },
-    )?;
-    SubmissionToken::parse(token).map_err(AppError::Token)
+        headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).ok_or(AppError::Unauthorized)?;
+    let (scheme, token) = value.trim().split_once(' ').ok_or(AppError::Unauthorized)?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Err(AppError::Unauthorized);
+    }
+    SubmissionToken::parse(token.trim()).map_err(AppError::Token)
 }
 
 async fn find(state: &AppState, token: &SubmissionToken) -> Result<ReporterView, AppError> {
@@ -82,6 +76,14 @@ fn view_json(view: &ReporterView) -> Value {
         })).collect::<Vec<_>>(),
         "complaint": view.complaint.as_ref().map(complaint_json),
         "anonymous": view.anonymous,
+        "attachments": view.attachments.iter().map(|a| json!({
+            "id": a.id,
+            "name": a.name,
+            "media_type": a.kind.media_type(),
+            "size": a.size,
+            "added_on": a.added_on.to_string(),
+            "metadata_removed": a.metadata_removed,
+        })).collect::<Vec<_>>(),
         "identity_disclosures": view.disclosures.iter().map(|d| json!({
             "on": d.on.to_string(),
             "to": if d.to_handling_officer { "handling_officer" } else { "identity_custodian" },
@@ -130,4 +132,94 @@ pub async fn add_message(
     intake::add_message(&state, &token, &view, text).await.map_err(AppError::from)?;
     let view = find(&state, &token).await?;
     Ok((StatusCode::CREATED, Json(view_json(&view))))
+}
+
+/// `POST /api/v1/complaints/attachments`: the reporter adds evidence files with the token.
+pub async fn add_attachments(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let token = bearer_token(&headers)?;
+    let multipart = multipart.map_err(|_| AppError::Upload {
+        status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        code: "not_multipart",
+        en: "Send the files as multipart/form-data, each in a part named `file`.".into(),
+        th: "กรุณาส่งไฟล์แบบ multipart/form-data".into(),
+    })?;
+    let view = find(&state, &token).await?;
+    if !view.is_open() {
+        return Err(AppError::CaseClosed.into());
+    }
+    let evidence = &state.evidence;
+    let slots = evidence.limits.max_files_per_case.saturating_sub(view.attachment_count);
+    if slots == 0 {
+        return Err(crate::http::upload::too_many(evidence).into());
+    }
+    let unit = state
+        .keyring
+        .unit(view.unit_code())
+        .ok_or_else(|| AppError::Internal("the case's unit has no key".into()))?
+        .clone();
+    let escrow = state.keyring.escrow.clone();
+    let mut decide: crate::http::upload::Decide<()> = Box::new(move |fields| {
+        let recipients = vec![unit.clone(), escrow.clone()];
+        Box::pin(async move {
+            let keep_metadata =
+                match fields.iter().find(|(k, _)| k == "keep_metadata").map(|(_, v)| v.as_str()) {
+                    None | Some("false") => false,
+                    Some("true") => true,
+                    Some(_) => {
+                        return Err(AppError::BadRequest {
+                            code: "invalid_keep_metadata",
+                            en: "`keep_metadata` is `true` or `false`.",
+                            th: "ค่า keep_metadata ต้องเป็น true หรือ false",
+                        });
+                    }
+                };
+            if fields.iter().any(|(k, _)| k != "keep_metadata") {
+                return Err(AppError::BadRequest {
+                    code: "unexpected_field",
+                    en: "Only parts named `file` and `keep_metadata` are accepted.",
+                    th: "รับเฉพาะช่อง file และ keep_metadata",
+                });
+            }
+            Ok(crate::http::upload::Target::Seal { recipients, keep_metadata, slots, context: () })
+        })
+    });
+    let form = crate::http::upload::read(multipart, evidence, 4096, &mut decide).await;
+    if let Some(e) = form.error {
+        return Err(e.into());
+    }
+    if form.files.is_empty() {
+        return Err(AppError::BadRequest {
+            code: "no_file",
+            en: "Send at least one part named `file` with a file name.",
+            th: "กรุณาแนบไฟล์อย่างน้อยหนึ่งไฟล์",
+        }
+        .into());
+    }
+    let described: Vec<Value> = form
+        .files
+        .iter()
+        .map(|f| {
+            json!({
+                "name": f.meta.name.as_str(),
+                "media_type": f.meta.kind.media_type(),
+                "size": f.meta.size,
+                "metadata_removed": f.meta.metadata_removed,
+                "sha256": f.meta.sha256,
+            })
+        })
+        .collect();
+    let ids = intake::attach(&state, &token, &view, form.files).await.map_err(AppError::from)?;
+    let attachments: Vec<Value> = described
+        .into_iter()
+        .zip(ids)
+        .map(|(mut d, id)| {
+            d["id"] = json!(id);
+            d
+        })
+        .collect();
+    Ok((StatusCode::CREATED, Json(json!({ "attachments": attachments }))))
 }

@@ -6,6 +6,26 @@ use crate::http::lang::Lang;
 use crate::staff::auth::StaffUser;
 use axum_csrf::CsrfToken;
 
+/// The file field of an upload form, as `templates/evidence_field.html` shows it.
+pub struct EvidenceField {
+    pub max_mb: u64,
+    pub max_files: u32,
+    pub error: Option<String>,
+    /// Files were chosen but the form came back: they must be chosen again.
+    pub reselect: bool,
+}
+
+impl EvidenceField {
+    pub fn new(limits: &crate::evidence::Limits) -> Self {
+        Self {
+            max_mb: limits.max_file_bytes / (1024 * 1024),
+            max_files: limits.max_files_per_case,
+            error: None,
+            reselect: false,
+        }
+    }
+}
+
 pub fn token_of(csrf: &CsrfToken, l: Lang) -> Result<String, PageError> {
     csrf.authenticity_token().map_err(|_| PageError(AppError::Internal("csrf token".into()), l))
 }

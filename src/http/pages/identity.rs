@@ -59,7 +59,11 @@ pub async fn request_identity(
 ) -> Result<Response, PageError> {
     let form: ReasonForm = csrf_form(body, &csrf, l)?;
     let again = |error: String| async {
-        let forms = CaseForms { identity_reason: form.reason.clone(), identity_error: Some(error) };
+        let forms = CaseForms {
+            identity_reason: form.reason.clone(),
+            identity_error: Some(error),
+            ..CaseForms::default()
+        };
         let page = case_view(&state, l, token_of(&csrf, l)?, &user, &reference, None, forms)
             .await?
             .ok_or(PageError(AppError::NotFound, l))?;

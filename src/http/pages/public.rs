@@ -11,7 +11,7 @@ use crate::state::AppState;
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequest, Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_csrf::CsrfToken;
@@ -177,6 +177,7 @@ pub struct ComplaintFormPage {
     pub units: Vec<(String, String, bool)>,
     pub form: ComplaintForm,
     pub errors: FormErrors,
+    pub evidence: super::common::EvidenceField,
 }
 
 fn track_from_path(code: &str, l: Lang) -> Result<Track, PageError> {
@@ -227,6 +228,7 @@ fn form_page(
         units,
         form,
         errors,
+        evidence: super::common::EvidenceField::new(&state.evidence.limits),
     }
 }
 
@@ -265,33 +267,164 @@ pub struct ReceiptPage {
     pub acknowledge_due: String,
     pub result_due: String,
     pub track_label: &'static str,
+    /// Names of the evidence files filed with it.
+    pub files: Vec<String>,
 }
 
+/// What the complaint form's text said, decided before its files are read.
+struct Prepared {
+    form: ComplaintForm,
+    parsed: Result<Submission, Vec<FieldError>>,
+    /// The unit the complaint routes to (the files are sealed to it).
+    unit: String,
+}
+
+fn valid_nonce(nonce: &str) -> bool {
+    nonce.len() == 32 && nonce.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// Files a complaint from the form: sent as `multipart/form-data` (with evidence files) by the page,
+/// or as `application/x-www-form-urlencoded`.
 pub async fn submit_complaint(
     State(state): State<AppState>,
     l: Lang,
     csrf: CsrfToken,
     Path(track): Path<String>,
-    body: Result<Bytes, BytesRejection>,
+    request: axum::extract::Request,
 ) -> Result<Response, PageError> {
     let track = track_from_path(&track, l)?;
-    let form: ComplaintForm = csrf_form(body, &csrf, l)?;
-    if form.submission_nonce.len() != 32 || !form.submission_nonce.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(PageError(MALFORMED_FORM, l));
+    let multipart = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("multipart/form-data"));
+    if !multipart {
+        // The route admits evidence-sized bodies; a plain form gets the ordinary limit.
+        let limit = state.settings.server.max_body_bytes;
+        let body = axum::body::to_bytes(request.into_body(), limit)
+            .await
+            .map_err(|_| PageError(AppError::PayloadTooLarge, l))?;
+        let form: ComplaintForm = csrf_form(Ok(body), &csrf, l)?;
+        if !valid_nonce(&form.submission_nonce) {
+            return Err(PageError(MALFORMED_FORM, l));
+        }
+        let parsed = Submission::parse(&form.to_input(track), &state.settings.unit_codes());
+        return finish_complaint(
+            &state,
+            l,
+            csrf,
+            track,
+            Prepared { form, parsed, unit: String::new() },
+            Vec::new(),
+            0,
+        )
+        .await;
     }
-    let units = state.settings.unit_codes();
-    let submission = match Submission::parse(&form.to_input(track), &units) {
+    let multipart = axum::extract::Multipart::from_request(request, &state)
+        .await
+        .map_err(|_| PageError(MALFORMED_FORM, l))?;
+    let (st, token) = (state.clone(), csrf.clone());
+    let mut decide: crate::http::upload::Decide<Prepared> = Box::new(move |fields| {
+        let (state, csrf) = (st.clone(), token.clone());
+        Box::pin(async move { prepare(&state, &csrf, track, fields) })
+    });
+    let upload = crate::http::upload::read(
+        multipart,
+        &state.evidence,
+        state.settings.server.max_body_bytes,
+        &mut decide,
+    )
+    .await;
+    let prepared = match upload.context {
+        Some(p) => p,
+        // No file part at all: decide from the text alone.
+        None if upload.error.is_none() => match prepare(&state, &csrf, track, upload.fields.clone()) {
+            Ok(
+                crate::http::upload::Target::Seal { context, .. }
+                | crate::http::upload::Target::Discard(context),
+            ) => context,
+            Err(e) => return Err(PageError(e, l)),
+        },
+        None => return Err(PageError(upload.error.unwrap_or(MALFORMED_FORM), l)),
+    };
+    if let Some(e) = upload.error {
+        // A refused file: the same form, what was typed kept, the message at the file field.
+        let mut page =
+            form_page(&state, l, authenticity(&csrf, l)?, track, prepared.form, FormErrors::default());
+        page.evidence.error = Some(if l.is_en() { e.message_en() } else { e.message_th() });
+        page.evidence.reselect = true;
+        let status = e.status();
+        return Ok((csrf, render_with_status(&page, status)).into_response());
+    }
+    finish_complaint(&state, l, csrf, track, prepared, upload.files, upload.discarded).await
+}
+
+/// Reads the text fields of the complaint form: the CSRF token, the one-time value, the complaint;
+/// routes it, so its files can be sealed to the unit that will handle it.
+fn prepare(
+    state: &AppState,
+    csrf: &CsrfToken,
+    track: Track,
+    fields: Vec<(String, String)>,
+) -> Result<crate::http::upload::Target<Prepared>, AppError> {
+    let token = fields.iter().find(|(k, _)| k == "authenticity_token").map(|(_, v)| v.as_str()).unwrap_or("");
+    csrf.verify(token).map_err(|_| AppError::Csrf)?;
+    let keep_metadata = fields.iter().any(|(k, v)| k == "keep_metadata" && v == "1");
+    let pairs: Vec<(String, String)> = fields.into_iter().filter(|(k, _)| k != "keep_metadata").collect();
+    let encoded = serde_urlencoded::to_string(&pairs).map_err(|_| MALFORMED_FORM)?;
+    let form: ComplaintForm = crate::http::form::parse_form(encoded.as_bytes())?;
+    if !valid_nonce(&form.submission_nonce) {
+        return Err(MALFORMED_FORM);
+    }
+    let parsed = Submission::parse(&form.to_input(track), &state.settings.unit_codes());
+    let Ok(submission) = &parsed else {
+        return Ok(crate::http::upload::Target::Discard(Prepared { form, parsed, unit: String::new() }));
+    };
+    let unit = state.routing.route(submission.category, submission.concerns_unit.as_deref()).unit;
+    let unit_key =
+        state.keyring.unit(&unit).ok_or_else(|| AppError::Internal("the routed unit has no key".into()))?;
+    Ok(crate::http::upload::Target::Seal {
+        recipients: vec![unit_key.clone(), state.keyring.escrow.clone()],
+        keep_metadata,
+        slots: state.evidence.limits.max_files_per_case,
+        context: Prepared { form, parsed, unit },
+    })
+}
+
+async fn finish_complaint(
+    state: &AppState,
+    l: Lang,
+    csrf: CsrfToken,
+    track: Track,
+    prepared: Prepared,
+    files: Vec<crate::evidence::Received>,
+    discarded: usize,
+) -> Result<Response, PageError> {
+    let Prepared { form, parsed, unit } = prepared;
+    let submission = match parsed {
         Ok(s) => s,
         Err(errors) => {
             let errors = FormErrors::from_fields(&errors, l);
-            let token = authenticity(&csrf, l)?;
-            let page = form_page(&state, l, token, track, form, errors);
+            let mut page = form_page(state, l, authenticity(&csrf, l)?, track, form, errors);
+            page.evidence.reselect = discarded > 0;
             return Ok((csrf, render_with_status(&page, StatusCode::UNPROCESSABLE_ENTITY)).into_response());
         }
     };
-    let receipt = intake::submit(&state, &submission, Channel::Online, Some(&form.submission_nonce))
-        .await
-        .map_err(|e| PageError(e.into(), l))?;
+    let filing = intake::Filing {
+        channel: Channel::Online,
+        form_nonce: Some(&form.submission_nonce),
+        received_on: None,
+        actor: "reporter",
+        files: &files,
+        files_unit: &unit,
+    };
+    let receipt = match intake::file(state, &submission, &filing).await {
+        Ok(r) => r,
+        Err(e) => {
+            crate::evidence::record::discard(&state.evidence.vault, &files).await;
+            return Err(PageError(e.into(), l));
+        }
+    };
     // No language switch on the receipt: leaving this page would lose the only view of the token.
     let chrome = Chrome::new(l, &state.settings.organisation, "");
     let page = ReceiptPage {
@@ -301,6 +434,7 @@ pub async fn submit_complaint(
         acknowledge_due: chrome.date(&receipt.acknowledge_due),
         result_due: chrome.date(&receipt.result_due),
         track_label: l.t(track.label_th(), track.label_en()),
+        files: files.iter().map(|f| f.meta.name.as_str().to_owned()).collect(),
         chrome,
     };
     Ok((csrf, render_with_status(&page, StatusCode::CREATED)).into_response())
@@ -375,6 +509,27 @@ pub struct CasePage {
     pub message_draft: String,
     pub complaint: Option<FiledComplaint>,
     pub disclosures: Vec<DisclosureLine>,
+    pub files: Vec<FileLine>,
+    pub evidence: super::common::EvidenceField,
+    /// Room for more files (the case is open and below its limit).
+    pub can_attach: bool,
+}
+
+/// A file the reporter sent, as their view lists it.
+pub struct FileLine {
+    pub name: String,
+    pub size: String,
+    pub added_on: String,
+    pub cleaned: bool,
+}
+
+/// A size as people read it: bytes, KB or MB.
+pub fn human_size(bytes: u64) -> String {
+    match bytes {
+        0..1024 => format!("{bytes} B"),
+        1024..1_048_576 => format!("{:.0} KB", bytes as f64 / 1024.0),
+        _ => format!("{:.1} MB", bytes as f64 / 1_048_576.0),
+    }
 }
 
 /// What the reporter filed, as they read it back.
@@ -435,6 +590,7 @@ struct MessageBox {
     notice: Option<&'static str>,
     error: Option<String>,
     draft: String,
+    file_error: Option<String>,
 }
 
 fn case_page(
@@ -472,6 +628,21 @@ fn case_page(
         message_error: message_box.error,
         message_draft: message_box.draft,
         complaint: view.complaint.as_ref().map(|c| filed(c, l)),
+        files: view
+            .attachments
+            .iter()
+            .map(|a| FileLine {
+                name: a.name.clone(),
+                size: human_size(a.size),
+                added_on: chrome.date(&a.added_on),
+                cleaned: a.metadata_removed,
+            })
+            .collect(),
+        evidence: super::common::EvidenceField {
+            error: message_box.file_error,
+            ..super::common::EvidenceField::new(&state.evidence.limits)
+        },
+        can_attach: view.is_open() && view.attachment_count < state.evidence.limits.max_files_per_case,
         disclosures: view
             .disclosures
             .iter()
@@ -544,6 +715,118 @@ pub async fn add_message(
         .map_err(|e| PageError(e.into(), l))?
         .ok_or(PageError(AppError::Internal("case vanished after a message was added".into()), l))?;
     let notice = Some(l.t("บันทึกข้อมูลเพิ่มเติมของท่านแล้ว", "Your additional information has been saved."));
+    let page = case_page(
+        &state,
+        l,
+        authenticity(&csrf, l)?,
+        &token,
+        view,
+        MessageBox { notice, ..MessageBox::default() },
+    );
+    Ok((csrf, render(&page)).into_response())
+}
+
+/// What the follow-up upload's text fields found before its files.
+enum FollowUp {
+    /// No case for these fields (a bad form or token): shown like a wrong token.
+    NoCase(AppError),
+    /// The case, but it takes no more files.
+    Refused(SubmissionToken, Box<ReporterView>, AppError),
+    Ready(SubmissionToken, Box<ReporterView>),
+}
+
+async fn follow_up_target(
+    state: &AppState,
+    csrf: &CsrfToken,
+    fields: &[(String, String)],
+) -> Result<crate::http::upload::Target<FollowUp>, AppError> {
+    use crate::http::upload::Target;
+    let get = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or("");
+    csrf.verify(get("authenticity_token")).map_err(|_| AppError::Csrf)?;
+    let token = match SubmissionToken::parse(get("token")) {
+        Ok(t) => t,
+        Err(e) => return Ok(Target::Discard(FollowUp::NoCase(AppError::Token(e)))),
+    };
+    let Some(view) = intake::find(state, &token).await.map_err(AppError::from)? else {
+        return Ok(Target::Discard(FollowUp::NoCase(AppError::UnknownToken)));
+    };
+    let limits = &state.evidence.limits;
+    if !view.is_open() {
+        return Ok(Target::Discard(FollowUp::Refused(token, Box::new(view), AppError::CaseClosed)));
+    }
+    if view.attachment_count >= limits.max_files_per_case {
+        let e = crate::http::upload::too_many(&state.evidence);
+        return Ok(Target::Discard(FollowUp::Refused(token, Box::new(view), e)));
+    }
+    let unit =
+        state.keyring.unit(view.unit_code()).ok_or_else(|| AppError::Internal("unit without key".into()))?;
+    Ok(Target::Seal {
+        recipients: vec![unit.clone(), state.keyring.escrow.clone()],
+        keep_metadata: get("keep_metadata") == "1",
+        slots: limits.max_files_per_case - view.attachment_count,
+        context: FollowUp::Ready(token, Box::new(view)),
+    })
+}
+
+/// The reporter adds evidence files on the follow-up page, with the token.
+pub async fn add_files(
+    State(state): State<AppState>,
+    l: Lang,
+    csrf: CsrfToken,
+    multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<Response, PageError> {
+    let multipart = multipart.map_err(|_| PageError(MALFORMED_FORM, l))?;
+    let (st, token) = (state.clone(), csrf.clone());
+    let mut decide: crate::http::upload::Decide<FollowUp> = Box::new(move |fields| {
+        let (state, csrf) = (st.clone(), token.clone());
+        Box::pin(async move { follow_up_target(&state, &csrf, &fields).await })
+    });
+    let upload = crate::http::upload::read(multipart, &state.evidence, 4096, &mut decide).await;
+    let context = match (upload.context, upload.error) {
+        (Some(c), error) => (c, error),
+        (None, None) => {
+            match follow_up_target(&state, &csrf, &upload.fields).await.map_err(|e| PageError(e, l))? {
+                crate::http::upload::Target::Seal { context, .. }
+                | crate::http::upload::Target::Discard(context) => (context, None),
+            }
+        }
+        (None, Some(e)) => return Err(PageError(e, l)),
+    };
+    let again = |token: &SubmissionToken, view: ReporterView, e: &AppError| -> Result<Response, PageError> {
+        let message = if l.is_en() { e.message_en() } else { e.message_th() };
+        let page = case_page(
+            &state,
+            l,
+            authenticity(&csrf, l)?,
+            token,
+            view,
+            MessageBox { file_error: Some(message), ..MessageBox::default() },
+        );
+        Ok((csrf.clone(), render_with_status(&page, e.status())).into_response())
+    };
+    let (token, view) = match context {
+        (FollowUp::NoCase(problem), _) => return token_problem(&state, l, csrf, problem),
+        (FollowUp::Refused(token, view, problem), _) => return again(&token, *view, &problem),
+        (FollowUp::Ready(token, view), Some(problem)) => return again(&token, *view, &problem),
+        (FollowUp::Ready(token, view), None) => (token, *view),
+    };
+    if upload.files.is_empty() {
+        let none = AppError::Upload {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            code: "no_file",
+            en: "Choose at least one file.".into(),
+            th: "กรุณาเลือกไฟล์อย่างน้อยหนึ่งไฟล์".into(),
+        };
+        return again(&token, view, &none);
+    }
+    if let Err(e) = intake::attach(&state, &token, &view, upload.files).await {
+        return again(&token, view, &AppError::from(e));
+    }
+    let view = intake::find(&state, &token)
+        .await
+        .map_err(|e| PageError(e.into(), l))?
+        .ok_or(PageError(AppError::Internal("case vanished after files were added".into()), l))?;
+    let notice = Some(l.t("แนบไฟล์แล้ว ไฟล์ถูกเข้ารหัสก่อนจัดเก็บ", "Your files were attached and sealed."));
     let page = case_page(
         &state,
         l,

@@ -553,6 +553,8 @@ pub async fn new_case(
         form_nonce: None,
         received_on: Some(received),
         actor: &user.username,
+        files: &[],
+        files_unit: "",
     };
     let receipt =
         crate::intake::file(&state, submission, &filing).await.map_err(|e| PageError(e.into(), l))?;

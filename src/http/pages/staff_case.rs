@@ -85,6 +85,19 @@ pub struct CasePage {
     pub can_request_identity: bool,
     pub identity_approved: bool,
     pub forms: CaseForms,
+    pub files: Vec<StaffFileLine>,
+    pub evidence: super::common::EvidenceField,
+}
+
+/// One of the case's evidence files as officers see it.
+pub struct StaffFileLine {
+    pub id: String,
+    pub name: String,
+    pub kind: &'static str,
+    pub size: String,
+    pub added_on: String,
+    pub from_reporter: bool,
+    pub cleaned: bool,
 }
 
 /// One of this officer's identity requests on the case.
@@ -102,6 +115,7 @@ pub struct IdentityRequestLine {
 pub struct CaseForms {
     pub identity_reason: String,
     pub identity_error: Option<String>,
+    pub file_error: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -127,6 +141,10 @@ pub async fn case_page(
         "message" => Some(l.t("ส่งข้อความถึงผู้ร้องเรียนแล้ว", "Your message to the reporter was sent.").to_owned()),
         "status" => Some(l.t("บันทึกสถานะเรื่องแล้ว", "The status was recorded.").to_owned()),
         "measures" => Some(l.t("บันทึกการเชื่อมโยงกับมาตรการแล้ว", "The links to measures were saved.").to_owned()),
+        "files" => Some(
+            l.t("แนบไฟล์แล้ว ไฟล์ถูกเข้ารหัสให้หน่วยงานก่อนจัดเก็บ", "The files were attached and sealed to the unit.")
+                .to_owned(),
+        ),
         "identity_requested" => Some(
             l.t(
                 "ส่งคำขอเปิดเผยข้อมูลผู้แจ้งถึงผู้ดูแลข้อมูลผู้แจ้งแล้ว ท่านจะได้รับแจ้งเมื่อมีผลการพิจารณา",
@@ -156,6 +174,8 @@ pub async fn case_view(
         return Ok(None);
     };
     let has_identity = crate::staff::custody::has_identity(state, case.row.id).await.map_err(internal(l))?;
+    let files =
+        crate::staff::evidence::list(state, user, reference).await.map_err(internal(l))?.unwrap_or_default();
     let mine = crate::staff::custody::my_requests(state, user, case.row.id).await.map_err(internal(l))?;
     let chrome = Chrome::new(l, &state.settings.organisation, "/staff");
     let today = state.clock.today();
@@ -221,6 +241,22 @@ pub async fn case_view(
                 note: r.note.unwrap_or_default(),
             })
             .collect(),
+        files: files
+            .into_iter()
+            .map(|f| StaffFileLine {
+                name: f.meta.name.as_str().to_owned(),
+                kind: f.meta.kind.label_th(),
+                size: super::public::human_size(f.meta.size),
+                added_on: date(&f.added_on),
+                from_reporter: f.from_reporter,
+                cleaned: f.meta.metadata_removed,
+                id: f.id,
+            })
+            .collect(),
+        evidence: super::common::EvidenceField {
+            error: forms.file_error.clone(),
+            ..super::common::EvidenceField::new(&state.evidence.limits)
+        },
         forms,
         reference: case.row.reference.clone(),
         status: l.t(case.status.label_th(), case.status.label_en()),
@@ -451,3 +487,115 @@ pub async fn link_measures(
 }
 
 csrf_forms!(ReassignForm, StaffMessageForm, StatusForm);
+
+/// An officer adds evidence files to the case.
+pub async fn attach_files(
+    State(state): State<AppState>,
+    l: Lang,
+    csrf: CsrfToken,
+    Staff(user): Staff,
+    Path(reference): Path<String>,
+    multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<Response, PageError> {
+    let multipart = multipart.map_err(|_| PageError(BAD_ACTION, l))?;
+    let Some(slot) = crate::staff::evidence::slot(&state, &user, &reference).await.map_err(internal(l))?
+    else {
+        return Err(PageError(AppError::NotFound, l));
+    };
+    let evidence = state.evidence.clone();
+    let refusal = if slot.closed {
+        Some(AppError::CaseClosed)
+    } else if slot.free == 0 {
+        Some(crate::http::upload::too_many(&evidence))
+    } else {
+        None
+    };
+    let (token, recipients, free, refused) =
+        (csrf.clone(), slot.recipients.clone(), slot.free, refusal.is_some());
+    let mut decide: crate::http::upload::Decide<()> = Box::new(move |fields| {
+        let (csrf, recipients) = (token.clone(), recipients.clone());
+        Box::pin(async move {
+            let get =
+                |k: &str| fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
+            csrf.verify(&get("authenticity_token")).map_err(|_| AppError::Csrf)?;
+            if refused {
+                return Ok(crate::http::upload::Target::Discard(()));
+            }
+            let keep_metadata = get("keep_metadata") == "1";
+            Ok(crate::http::upload::Target::Seal { recipients, keep_metadata, slots: free, context: () })
+        })
+    });
+    let upload = crate::http::upload::read(multipart, &evidence, 4096, &mut decide).await;
+    let problem = match (&upload.error, upload.context.is_some()) {
+        (Some(AppError::Csrf), _) => return Err(PageError(AppError::Csrf, l)),
+        (Some(e), true) => Some((e.status(), if l.is_en() { e.message_en() } else { e.message_th() })),
+        (Some(e), false) => return Err(PageError(AppError::Internal(e.message_en()), l)),
+        (None, _) if refusal.is_some() => {
+            refusal.as_ref().map(|e| (e.status(), if l.is_en() { e.message_en() } else { e.message_th() }))
+        }
+        (None, _) if upload.files.is_empty() => Some((
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            l.t("กรุณาเลือกไฟล์อย่างน้อยหนึ่งไฟล์", "Choose at least one file.").to_owned(),
+        )),
+        (None, _) => None,
+    };
+    let problem = match problem {
+        Some(p) => Some(p),
+        None => match crate::staff::evidence::attach(&state, &user, &reference, &slot.unit, upload.files)
+            .await
+            .map_err(internal(l))?
+        {
+            crate::staff::evidence::Attached::Attached(_) => {
+                return Ok(
+                    Redirect::to(&format!("/staff/cases/{reference}?done=files#files")).into_response()
+                );
+            }
+            crate::staff::evidence::Attached::NotFound => return Err(PageError(AppError::NotFound, l)),
+            crate::staff::evidence::Attached::Refused => Some((
+                axum::http::StatusCode::CONFLICT,
+                l.t(
+                    "เรื่องนี้เพิ่งถูกส่งต่อ ยุติ หรือแนบไฟล์ครบแล้ว ไฟล์ยังไม่ถูกบันทึก",
+                    "The case was just handed over, closed or filled up; the files were not saved.",
+                )
+                .to_owned(),
+            )),
+        },
+    };
+    let (status, message) = problem.unwrap_or((axum::http::StatusCode::UNPROCESSABLE_ENTITY, String::new()));
+    let forms = CaseForms { file_error: Some(message), ..CaseForms::default() };
+    let page = case_view(&state, l, token_of(&csrf, l)?, &user, &reference, None, forms)
+        .await?
+        .ok_or(PageError(AppError::NotFound, l))?;
+    Ok((csrf, super::render::render_with_status(&page, status)).into_response())
+}
+
+/// Downloads one of the case's files, decrypted on the way out (audited).
+pub async fn download_file(
+    State(state): State<AppState>,
+    l: Lang,
+    Staff(user): Staff,
+    Path((reference, id)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    let Some(file) =
+        crate::staff::evidence::download(&state, &user, &reference, &id).await.map_err(internal(l))?
+    else {
+        return Err(PageError(AppError::NotFound, l));
+    };
+    let name = file.meta.name.as_str();
+    // An ASCII fallback, and the real name in RFC 5987 form for browsers that read it.
+    let ascii: String =
+        name.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_".contains(c) { c } else { '_' }).collect();
+    let encoded = percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC).to_string();
+    let disposition = format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}");
+    let mut response = axum::body::Body::from_stream(file.body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static(file.meta.kind.media_type()),
+    );
+    headers.insert(axum::http::header::CONTENT_LENGTH, axum::http::HeaderValue::from(file.meta.size));
+    if let Ok(v) = axum::http::HeaderValue::from_str(&disposition) {
+        headers.insert(axum::http::header::CONTENT_DISPOSITION, v);
+    }
+    Ok(response)
+}
