@@ -83,6 +83,18 @@ pub enum Command {
         #[command(subcommand)]
         action: MeasuresAction,
     },
+    /// Destroy the sealed material of cases whose retention has ended ([retention]), keeping
+    /// tombstones for the figures; with --dry-run, list what would go
+    Purge {
+        #[command(flatten)]
+        location: Location,
+        /// List what would be destroyed and change nothing
+        #[arg(long)]
+        dry_run: bool,
+        /// With --dry-run: as if today were this day (YYYY-MM-DD)
+        #[arg(long, requires = "dry_run")]
+        as_of: Option<String>,
+    },
     /// Check the hash chain of the audit trail, its head and its anchor
     VerifyAudit {
         #[command(flatten)]

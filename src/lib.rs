@@ -12,6 +12,7 @@ pub mod intake;
 pub mod keyring;
 pub mod notify;
 pub mod report;
+pub mod retention;
 pub mod setup;
 pub mod staff;
 pub mod state;

@@ -164,6 +164,61 @@ async fn main() -> anyhow::Result<()> {
                 }
             }
         }
+        Command::Purge { location, dry_run, as_of } => {
+            apply_location(&mut settings, &location);
+            let store = open_store(&settings).await?;
+            store.migrate().await?;
+            let as_of = match as_of.as_deref() {
+                Some(day) => time::Date::parse(day, &time::format_description::well_known::Iso8601::DATE)
+                    .context("--as-of is a date, YYYY-MM-DD")?,
+                None => clock.today(),
+            };
+            if dry_run {
+                let due = rongrian::retention::due(&store, &settings, as_of).await?;
+                if due.is_empty() {
+                    println!("nothing is due for destruction on {as_of}");
+                }
+                for d in &due {
+                    let what = match d.scope {
+                        rongrian::retention::Scope::Case => {
+                            "case (content, identity, messages, notes, files)"
+                        }
+                        rongrian::retention::Scope::Identity => "identity only",
+                    };
+                    println!(
+                        "{}  {}  closed {}  expired {}  {what}",
+                        d.reference, d.track, d.closed_on, d.expires_on
+                    );
+                }
+                println!("{} due on {as_of} (dry run: nothing was changed)", due.len());
+            } else {
+                let secrets = setup::load_secrets(&DataPaths::new(&settings.server.data_dir))?;
+                let audit_key = audit::AuditKey::anchored(secrets.audit_key, &settings.server.data_dir);
+                let vault =
+                    rongrian::evidence::Vault::open(&settings.evidence.store, &settings.server.data_dir)?;
+                let purger = rongrian::retention::Purger {
+                    store: &store,
+                    settings: &settings,
+                    vault: &vault,
+                    audit_key: &audit_key,
+                    as_of,
+                    actor: "cli",
+                };
+                let done = rongrian::retention::purge(&purger).await?;
+                println!(
+                    "destroyed {} case(s) and {} identity(ies) ({} file(s)); removed {} orphaned file(s), {} old form nonce(s), {} failed mail(s)",
+                    done.cases.len(),
+                    done.identities.len(),
+                    done.files,
+                    done.orphan_files,
+                    done.nonces,
+                    done.failed_mails
+                );
+                for r in done.cases.iter().chain(&done.identities) {
+                    println!("  {r}");
+                }
+            }
+        }
         Command::VerifyAudit { location, expect_head } => {
             apply_location(&mut settings, &location);
             let expected = match expect_head.as_deref() {

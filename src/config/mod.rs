@@ -26,6 +26,21 @@ pub struct Settings {
     pub organisation: OrganisationSettings,
     pub report: ReportSettings,
     pub evidence: EvidenceSettings,
+    pub retention: RetentionSettings,
+}
+
+/// How long closed cases are kept (counted from the day a case is closed).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionSettings {
+    pub corruption_years: u16,
+    pub general_years: u16,
+    /// The reporter's identity may be destroyed sooner; 0 means together with the case.
+    pub identity_years_after_close: u16,
+    /// Purge once a day from the background worker.
+    pub automatic: bool,
+    pub form_nonce_days: u16,
+    pub failed_mail_days: u16,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -311,6 +326,17 @@ impl Settings {
         self.routing_rules()?;
         self.deadlines.calendar()?;
         self.evidence.limits()?;
+        let r = &self.retention;
+        if r.corruption_years == 0 || r.general_years == 0 {
+            return Err(ConfigError::Rule(
+                "retention: corruption_years and general_years must be at least 1".into(),
+            ));
+        }
+        if r.identity_years_after_close > r.corruption_years.min(r.general_years) {
+            return Err(ConfigError::Rule(
+                "retention: identity_years_after_close cannot be longer than the cases are kept".into(),
+            ));
+        }
         if self.evidence.max_file_bytes < 1024 || self.evidence.max_files_per_case == 0 {
             return Err(ConfigError::Rule(
                 "evidence: max_file_bytes must be at least 1024 and max_files_per_case above 0".into(),
@@ -351,6 +377,7 @@ impl Settings {
             ("organisation", f(format!("{:?}", self.organisation))),
             ("report", f(format!("{:?}", self.report))),
             ("evidence", f(format!("{:?}", self.evidence))),
+            ("retention", f(format!("{:?}", self.retention))),
         ])
     }
 

@@ -27,6 +27,7 @@ pub fn backoff_secs(attempts: i64) -> i64 {
 /// One pass: reminders first (they enqueue), then sending. Returns how many mails went out.
 pub async fn run_once(state: &AppState, mailer: &Mailer) -> Result<usize, StorageError> {
     purge_sessions(state).await?;
+    retention_daily(state).await?;
     if !mailer.configured() {
         return Ok(0);
     }
@@ -74,6 +75,36 @@ async fn queue_reminders(state: &AppState) -> Result<(), StorageError> {
             notify_unit(&mut tx, &state.settings, &notice, &today.to_string(), now).await?;
         }
         tx.commit().await?;
+    }
+    Ok(())
+}
+
+/// With `[retention] automatic = true`, the purge runs once a day (one instance takes the day).
+async fn retention_daily(state: &AppState) -> Result<(), StorageError> {
+    if !state.settings.retention.automatic {
+        return Ok(());
+    }
+    let today = state.clock.today();
+    let mut conn = state.store.pool().acquire().await?;
+    if !installation::advance(&mut conn, installation::RETENTION_RAN_ON, &today.to_string()).await? {
+        return Ok(());
+    }
+    drop(conn);
+    let purger = crate::retention::Purger {
+        store: &state.store,
+        settings: &state.settings,
+        vault: &state.evidence.vault,
+        audit_key: &state.audit_key,
+        as_of: today,
+        actor: "retention",
+    };
+    match crate::retention::purge(&purger).await {
+        Ok(done) => tracing::info!(
+            cases = done.cases.len(),
+            identities = done.identities.len(),
+            "retention purge done"
+        ),
+        Err(e) => tracing::warn!(error = %e, "retention purge failed; it runs again tomorrow"),
     }
     Ok(())
 }

@@ -95,12 +95,29 @@ pub(super) async fn load(
     Ok(units.into_iter().find(|(u, _)| *u == row.unit_code).map(|(_, identity)| (row, identity)))
 }
 
+/// A case whose retention has ended, as its tombstone (metadata only); None for any other.
+pub async fn tombstone(
+    state: &AppState,
+    user: &StaffUser,
+    reference: &str,
+) -> Result<Option<StaffCaseRow>, StaffError> {
+    let Some((row, _)) = load(state, user, reference).await? else { return Ok(None) };
+    if row.purged_on.is_none() {
+        return Ok(None);
+    }
+    super::trail::record_read(state, user, "case.read", Some(row.id), "tombstone").await?;
+    Ok(Some(row))
+}
+
 pub async fn open(
     state: &AppState,
     user: &StaffUser,
     reference: &str,
 ) -> Result<Option<OpenedCase>, StaffError> {
     let Some((row, unit)) = load(state, user, reference).await? else { return Ok(None) };
+    if row.purged_on.is_some() {
+        return Ok(None);
+    }
     let content: OpenedContent = seal::open_json(&row.content, &unit)?;
     let mut conn = state.store.pool().acquire().await?;
     let mut messages = Vec::new();

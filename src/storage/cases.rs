@@ -220,12 +220,15 @@ pub struct StaffCaseRow {
     pub outcome: Option<String>,
     pub referred_to: Option<String>,
     pub rejection_reason: Option<String>,
+    pub closed_on: Option<String>,
+    /// The day retention destroyed its sealed material (a tombstone since).
+    pub purged_on: Option<String>,
 }
 
 // Booleans are read through CAST: sqlx's Any driver cannot decode SQLite's BOOLEAN declared type.
 const STAFF_COLUMNS: &str = "id, reference, fiscal_year, received_on, channel, track, category, CAST(anonymous AS INTEGER), status, \
      status_changed_on, unit_code, routing_rule, acknowledge_due, result_due, reporter_recipient, content, outcome, \
-     referred_to, rejection_reason";
+     referred_to, rejection_reason, closed_on, purged_on";
 
 fn staff_case(r: &AnyRow) -> Result<StaffCaseRow, sqlx::Error> {
     Ok(StaffCaseRow {
@@ -248,6 +251,8 @@ fn staff_case(r: &AnyRow) -> Result<StaffCaseRow, sqlx::Error> {
         outcome: r.try_get(16)?,
         referred_to: r.try_get(17)?,
         rejection_reason: r.try_get(18)?,
+        closed_on: r.try_get(19)?,
+        purged_on: r.try_get(20)?,
     })
 }
 

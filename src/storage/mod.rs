@@ -8,6 +8,7 @@ pub mod custody;
 pub mod installation;
 pub mod measures;
 pub mod outbox;
+pub mod retention;
 pub mod units;
 
 use secrecy::{ExposeSecret, SecretString};
@@ -66,6 +67,9 @@ impl Store {
                     conn.execute("PRAGMA foreign_keys = ON").await?;
                     conn.execute("PRAGMA busy_timeout = 10000").await?;
                     conn.execute("PRAGMA synchronous = FULL").await?;
+                    // Deleted and overwritten content is zeroed, so a purged case leaves nothing
+                    // in the file's free pages.
+                    conn.execute("PRAGMA secure_delete = ON").await?;
                     Ok(())
                 })
             });

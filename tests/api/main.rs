@@ -17,6 +17,7 @@ mod office;
 mod ops;
 mod privacy;
 mod report;
+mod retention;
 mod staff;
 mod staff_accounts;
 mod submit;

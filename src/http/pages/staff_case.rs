@@ -154,10 +154,43 @@ pub async fn case_page(
         ),
         _ => None,
     };
+    if let Some(row) = work::tombstone(&state, &user, &reference).await.map_err(internal(l))? {
+        let chrome = Chrome::new(l, &state.settings.organisation, "/staff");
+        let date = |s: &Option<String>| {
+            s.as_deref().and_then(parse_date).map(|d| chrome.date(&d)).unwrap_or_default()
+        };
+        let page = TombstonePage {
+            csrf: token_of(&csrf, l)?,
+            display_name: user.display_name.clone(),
+            reference: row.reference.clone(),
+            track: crate::domain::complaint::Track::from_code(&row.track)
+                .map(|t| l.t(t.label_th(), t.label_en()))
+                .unwrap_or(""),
+            received_on: date(&Some(row.received_on.clone())),
+            closed_on: date(&row.closed_on),
+            purged_on: date(&row.purged_on),
+            chrome,
+        };
+        return Ok((csrf, render(&page)).into_response());
+    }
     let page = case_view(&state, l, token_of(&csrf, l)?, &user, &reference, notice, CaseForms::default())
         .await?
         .ok_or(PageError(AppError::NotFound, l))?;
     Ok((csrf, render(&page)).into_response())
+}
+
+/// A case after its retention ended: what the figures keep, and when the rest was destroyed.
+#[derive(Template)]
+#[template(path = "staff/tombstone.html")]
+pub struct TombstonePage {
+    pub chrome: Chrome,
+    pub csrf: String,
+    pub display_name: String,
+    pub reference: String,
+    pub track: &'static str,
+    pub received_on: String,
+    pub closed_on: String,
+    pub purged_on: String,
 }
 
 /// The case page as this officer may see it, or None when they cannot open the case.
