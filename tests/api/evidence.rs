@@ -139,17 +139,23 @@ async fn files_come_out_clean_unless_the_reporter_keeps_their_metadata(db: Db) {
         }
     }
     // Kept on request: byte for byte what was sent.
-    let original = fixture("gps.jpg");
-    let r = upload(&app, &token, &[("gps.jpg", original.clone())], true).await;
-    assert_eq!(r.status(), 201);
-    let body: serde_json::Value = r.json().await.expect("json");
-    assert_eq!(body["attachments"][0]["metadata_removed"], false);
-    assert_eq!(stored_plaintext(&app, body["attachments"][0]["id"].as_str().expect("id")).await, original);
+    for name in ["gps.jpg", "text.png", "author.pdf", "author.docx"] {
+        let original = fixture(name);
+        let r = upload(&app, &token, &[(name, original.clone())], true).await;
+        assert_eq!(r.status(), 201);
+        let body: serde_json::Value = r.json().await.expect("json");
+        assert_eq!(body["attachments"][0]["metadata_removed"], false);
+        assert_eq!(
+            stored_plaintext(&app, body["attachments"][0]["id"].as_str().expect("id")).await,
+            original,
+            "{name}"
+        );
+    }
 
     // The reporter's view lists them; audit entries record additions and cleanings.
     let view: serde_json::Value = app.status(&token).await.json().await.expect("json");
     let listed = view["attachments"].as_array().expect("attachments");
-    assert_eq!(listed.len(), 7);
+    assert_eq!(listed.len(), 10);
     assert_eq!(listed[0]["name"], "gps.jpg");
     let app = &app;
     let count = |action: &'static str| async move {
@@ -161,7 +167,7 @@ async fn files_come_out_clean_unless_the_reporter_keeps_their_metadata(db: Db) {
             .try_get::<i64, _>(0)
             .expect("n")
     };
-    assert_eq!(count("evidence.added").await, 7);
+    assert_eq!(count("evidence.added").await, 10);
     assert_eq!(count("evidence.cleaned").await, 6);
 }
 
