@@ -49,6 +49,13 @@ pub enum Command {
         #[arg(long, default_value = "admin")]
         admin_username: String,
     },
+    /// Key maintenance
+    Keys {
+        #[command(flatten)]
+        location: Location,
+        #[command(subcommand)]
+        action: KeysAction,
+    },
     /// Manage staff accounts
     Users {
         #[command(flatten)]
@@ -147,6 +154,16 @@ pub enum UsersAction {
     Reset {
         #[arg(long)]
         username: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum KeysAction {
+    /// Re-seal every reporter identity to the identity-custody key and escrow only (after an
+    /// upgrade: identities from before the custody key were sealed to custodians one by one)
+    ResealIdentities {
+        #[arg(long)]
+        escrow_identity: PathBuf,
     },
 }
 

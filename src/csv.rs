@@ -1,9 +1,9 @@
 //! CSV cells as spreadsheets open them safely: quoted when needed, and never read as a formula.
 
-/// One CSV field. A leading `=`, `+`, `-` or `@` would make a spreadsheet evaluate the cell as a
-/// formula (CSV injection), so such text gets a leading apostrophe.
+/// One CSV field. A leading `=`, `+`, `-`, `@`, tab or carriage return can make a spreadsheet
+/// evaluate the cell as a formula (CSV injection), so such text gets a leading apostrophe.
 pub fn field(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@']) { format!("'{s}") } else { s.to_owned() };
+    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_owned() };
     if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s }
 }
 

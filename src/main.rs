@@ -3,7 +3,7 @@ use anyhow::Context;
 use clap::Parser;
 use rongrian::app::{App, shutdown_signal};
 use rongrian::cli::{Cli, Command, Location};
-use rongrian::cli::{MeasuresAction, UsersAction};
+use rongrian::cli::{KeysAction, MeasuresAction, UsersAction};
 use rongrian::clock::Clock;
 use rongrian::config::Settings;
 use rongrian::crypto::keys::read_identity_file;
@@ -161,6 +161,21 @@ async fn main() -> anyhow::Result<()> {
                         rongrian::report::measures_file::copy_forward(&store, year(from)?, year(to)?, &by)
                             .await?;
                     println!("copied {n} measures from {from} to {to}");
+                }
+            }
+        }
+        Command::Keys { location, action } => {
+            apply_location(&mut settings, &location);
+            let store = open_store(&settings).await?;
+            store.migrate().await?;
+            let secrets = setup::load_secrets(&DataPaths::new(&settings.server.data_dir))?;
+            let audit_key = audit::AuditKey::anchored(secrets.audit_key, &settings.server.data_dir);
+            match action {
+                KeysAction::ResealIdentities { escrow_identity } => {
+                    let escrow = read_identity_file(&escrow_identity)?;
+                    let n = rongrian::staff::custody::reseal_identities(&store, &clock, &audit_key, &escrow)
+                        .await?;
+                    println!("re-sealed {n} identities to the identity-custody key and escrow");
                 }
             }
         }

@@ -128,7 +128,7 @@ pub async fn purge(p: &Purger<'_>) -> Result<Purged, RetentionError> {
             Scope::Identity => done.identities.push(d.reference),
         }
     }
-    done.orphan_files = sweep_orphans(p).await?;
+    done.orphan_files = sweep_orphans(p.store, p.vault, p.as_of).await?;
     let r = &p.settings.retention;
     let mut conn = p.store.pool().acquire().await.map_err(StorageError::from)?;
     let nonce_cut = p.as_of - time::Duration::days(i64::from(r.form_nonce_days));
@@ -144,20 +144,21 @@ pub async fn purge(p: &Purger<'_>) -> Result<Purged, RetentionError> {
 }
 
 /// Files in the vault that no row refers to, written more than a day ago (younger ones may belong
-/// to an upload whose row is being written): the leftovers of a crash or a failed delete.
-async fn sweep_orphans(p: &Purger<'_>) -> Result<usize, RetentionError> {
-    let Ok(stored) = p.vault.keys().await else {
+/// to an upload whose row is being written): the leftovers of a crash, a request cut off, or a
+/// failed delete. Run by every purge and, whatever `[retention]` says, once a day by the worker.
+pub async fn sweep_orphans(store: &Store, vault: &Vault, as_of: Date) -> Result<usize, RetentionError> {
+    let Ok(stored) = vault.keys().await else {
         tracing::warn!("could not list the evidence store; orphaned files stay until the next purge");
         return Ok(0);
     };
-    let mut conn = p.store.pool().acquire().await.map_err(StorageError::from)?;
+    let mut conn = store.pool().acquire().await.map_err(StorageError::from)?;
     let known: std::collections::HashSet<String> =
         attachments::all_keys(&mut conn).await?.into_iter().collect();
     drop(conn);
-    let yesterday = p.as_of - time::Duration::days(1);
+    let yesterday = as_of - time::Duration::days(1);
     let mut removed = 0;
     for (key, written_on) in stored {
-        if !known.contains(&key) && written_on < yesterday && p.vault.delete(&key).await.is_ok() {
+        if !known.contains(&key) && written_on < yesterday && vault.delete(&key).await.is_ok() {
             removed += 1;
         }
     }

@@ -50,6 +50,8 @@ pub struct EvidenceSettings {
     pub store: String,
     pub max_file_bytes: u64,
     pub max_files_per_case: u32,
+    /// Time limit of requests that move whole files: uploads, downloads, hand-overs, exports.
+    pub transfer_timeout_secs: u64,
     /// Kinds accepted (`jpeg`, `png`, `webp`, `heic`, `pdf`, `docx`, `xlsx`, `text`, `mp3`, `m4a`, `wav`, `mp4`).
     pub allowed: Vec<String>,
 }

@@ -59,8 +59,18 @@ pub struct Received {
     pub meta: FileMeta,
 }
 
-/// Cleaning holds whole files in memory: at most this many at once.
-static CLEANING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+/// Files read whole (to clean them, or to read a zip's directory) share this much memory, in MiB:
+/// further uploads wait, reading nothing, until it is free. A file counts twice (it and its
+/// cleaned copy).
+const WHOLE_FILE_BUDGET_MIB: u32 = 96;
+static WHOLE_FILES: tokio::sync::Semaphore =
+    tokio::sync::Semaphore::const_new(WHOLE_FILE_BUDGET_MIB as usize);
+
+/// The share of the budget one file of at most `max_bytes` takes.
+fn whole_file_permits(max_bytes: u64) -> u32 {
+    let mib = u32::try_from(max_bytes.div_ceil(1 << 20)).unwrap_or(u32::MAX);
+    mib.saturating_mul(2).clamp(1, WHOLE_FILE_BUDGET_MIB)
+}
 
 /// Control and other non-text bytes that say a file is not plain text (tab, line breaks and form
 /// feed are text).
@@ -127,6 +137,7 @@ where
         }
     }
     let named = name.says(FileKind::ALL);
+    let mut permit = None;
     let (kind, mut whole) = match sniff(&head) {
         Sniffed::Kind(k) => (k, None),
         Sniffed::Mp4Family => match named {
@@ -134,6 +145,11 @@ where
             _ => return Err(mismatch_or_refused(named, limits)),
         },
         Sniffed::Zip => {
+            // Refused by its name before anything more is read.
+            if !matches!(named, Some(k @ (FileKind::Docx | FileKind::Xlsx)) if limits.allowed.contains(&k)) {
+                return Err(mismatch_or_refused(named, limits));
+            }
+            permit = Some(budget(limits).await?);
             let all = read_all(std::mem::take(&mut head), &mut chunks).await?;
             match clean::office::is_docx(&all) {
                 Some(true) => (FileKind::Docx, Some(all)),
@@ -150,7 +166,11 @@ where
     if !limits.allowed.contains(&kind) {
         return Err(EvidenceError::NotAllowed);
     }
-    if kind.needs_whole_file() {
+    // Kept as they are, files of cleanable kinds stream too (a zip was read whole to tell its kind).
+    if whole.is_some() || (kind.needs_whole_file() && !keep_metadata) {
+        if permit.is_none() {
+            permit = Some(budget(limits).await?);
+        }
         let all = match whole.take() {
             Some(all) => all,
             None => read_all(head, &mut chunks).await?,
@@ -158,7 +178,6 @@ where
         let (bytes, metadata_removed) = if keep_metadata {
             (all, false)
         } else {
-            let _permit = CLEANING.acquire().await.map_err(|_| EvidenceError::Crypto)?;
             let cleaned = tokio::task::spawn_blocking(move || clean::clean(kind, all))
                 .await
                 .map_err(|_| EvidenceError::Crypto)??;
@@ -174,6 +193,7 @@ where
         }
         let size = bytes.len() as u64;
         let object_key = upload.finish().await?;
+        drop(permit);
         return Ok(Received { object_key, meta: FileMeta { name, kind, size, metadata_removed, sha256 } });
     }
     // Streamed: never whole in memory.
@@ -212,6 +232,14 @@ where
     let object_key = upload.finish().await?;
     let sha256 = hex(&hasher.finalize());
     Ok(Received { object_key, meta: FileMeta { name, kind, size, metadata_removed: false, sha256 } })
+}
+
+/// Waits for room to hold a file whole.
+async fn budget(limits: &Limits) -> Result<tokio::sync::SemaphorePermit<'static>, EvidenceError> {
+    WHOLE_FILES
+        .acquire_many(whole_file_permits(limits.max_file_bytes))
+        .await
+        .map_err(|_| EvidenceError::Crypto)
 }
 
 /// The name says an allowed kind but the content is another: a mismatch; otherwise not allowed.

@@ -32,29 +32,56 @@ async fn not_found(request: Request) -> Response {
 pub fn router(state: AppState) -> Router {
     let settings = state.settings.clone();
     let upload_limit = upload::body_limit(&state.evidence, settings.server.max_body_bytes);
-    let submit = Router::new()
-        .route(
-            "/report/{track}",
-            post(pages::public::submit_complaint).layer(DefaultBodyLimit::max(upload_limit)),
+    // Pages and API calls get the ordinary time limit; uploads, downloads, exports and hand-overs
+    // (which re-seal files) move whole files and get the evidence one.
+    let quick = || {
+        TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(settings.server.request_timeout_secs),
         )
+    };
+    let long = || {
+        TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(settings.evidence.transfer_timeout_secs),
+        )
+    };
+    let big = || DefaultBodyLimit::max(upload_limit);
+    let submit = Router::new()
         .route("/api/v1/complaints", post(api::v1::submit))
+        .route_layer(quick())
+        .merge(
+            Router::new()
+                .route("/report/{track}", post(pages::public::submit_complaint).layer(big()))
+                .route_layer(long()),
+        )
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), rate_limit::submit));
     let lookup = Router::new()
         .route("/follow-up", post(pages::public::follow_up))
         .route("/api/v1/complaints/status", get(api::v1::status))
+        .route_layer(quick())
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), rate_limit::lookup));
     let login = Router::new()
         .route("/staff/login", post(pages::staff::login))
+        .route_layer(quick())
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), rate_limit::login));
     let follow_up = Router::new()
         .route("/follow-up/message", post(pages::public::add_message))
-        .route("/follow-up/files", post(pages::public::add_files).layer(DefaultBodyLimit::max(upload_limit)))
         .route("/api/v1/complaints/messages", post(api::v1::add_message))
-        .route(
-            "/api/v1/complaints/attachments",
-            post(api::v1::add_attachments).layer(DefaultBodyLimit::max(upload_limit)),
+        .route_layer(quick())
+        .merge(
+            Router::new()
+                .route("/follow-up/files", post(pages::public::add_files).layer(big()))
+                .route("/api/v1/complaints/attachments", post(api::v1::add_attachments).layer(big()))
+                .route_layer(long()),
         )
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), rate_limit::follow_up));
+    let transfers = Router::new()
+        .route("/staff/cases/{reference}/unit", post(pages::staff_case::reassign))
+        .route("/staff/cases/{reference}/files", post(pages::staff_case::attach_files).layer(big()))
+        .route("/staff/cases/{reference}/files/{id}", get(pages::staff_case::download_file))
+        .route("/staff/audit.csv", get(pages::audit::export))
+        .route_layer(long());
     let browse = Router::new()
         .route("/", get(pages::public::home))
         .route("/report/{track}", get(pages::public::complaint_form))
@@ -80,7 +107,6 @@ pub fn router(state: AppState) -> Router {
             get(pages::staff_admin::password_form).post(pages::staff_admin::change_password),
         )
         .route("/staff/units", get(pages::staff_admin::units).post(pages::staff_admin::grant))
-        .route("/staff/cases/{reference}/unit", post(pages::staff_case::reassign))
         .route("/staff/cases/{reference}/measures", post(pages::staff_case::link_measures))
         .route("/staff/logout", post(pages::staff::logout))
         .route("/staff/cases/new", get(pages::staff::new_case_form).post(pages::staff::new_case))
@@ -89,22 +115,19 @@ pub fn router(state: AppState) -> Router {
         .route("/staff/cases/{reference}/status", post(pages::staff_case::change_status))
         .route("/staff/cases/{reference}/identity-request", post(pages::identity::request_identity))
         .route("/staff/cases/{reference}/identity", get(pages::identity::disclosed))
-        .route(
-            "/staff/cases/{reference}/files",
-            post(pages::staff_case::attach_files).layer(DefaultBodyLimit::max(upload_limit)),
-        )
-        .route("/staff/cases/{reference}/files/{id}", get(pages::staff_case::download_file))
         .route("/staff/identity", get(pages::identity::custody))
         .route("/staff/audit", get(pages::audit::audit_page))
-        .route("/staff/audit.csv", get(pages::audit::export))
         .route("/staff/identity/decide", post(pages::identity::decide))
         .route("/staff/identity/open", post(pages::identity::open_identity))
         .route("/staff/identity/grant", post(pages::identity::grant_custody))
+        .route_layer(quick())
+        .merge(transfers)
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), rate_limit::browse));
 
     Router::new()
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
+        .route_layer(quick())
         .merge(submit)
         .merge(lookup)
         .merge(follow_up)
@@ -112,10 +135,6 @@ pub fn router(state: AppState) -> Router {
         .merge(browse)
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(settings.server.max_body_bytes))
-        .layer(TimeoutLayer::with_status_code(
-            axum::http::StatusCode::REQUEST_TIMEOUT,
-            Duration::from_secs(settings.server.request_timeout_secs),
-        ))
         .layer(axum::middleware::from_fn(headers::security_headers))
         .layer(axum::middleware::from_fn(telemetry::trace_request))
         .with_state(state)

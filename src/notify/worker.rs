@@ -81,11 +81,18 @@ async fn queue_reminders(state: &AppState) -> Result<(), StorageError> {
 
 /// With `[retention] automatic = true`, the purge runs once a day (one instance takes the day).
 async fn retention_daily(state: &AppState) -> Result<(), StorageError> {
+    let today = state.clock.today();
+    let mut conn = state.store.pool().acquire().await?;
+    if installation::advance(&mut conn, installation::EVIDENCE_SWEPT_ON, &today.to_string()).await? {
+        match crate::retention::sweep_orphans(&state.store, &state.evidence.vault, today).await {
+            Ok(n) if n > 0 => tracing::info!(files = n, "removed evidence files no case refers to"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "the evidence sweep failed; it runs again tomorrow"),
+        }
+    }
     if !state.settings.retention.automatic {
         return Ok(());
     }
-    let today = state.clock.today();
-    let mut conn = state.store.pool().acquire().await?;
     if !installation::advance(&mut conn, installation::RETENTION_RAN_ON, &today.to_string()).await? {
         return Ok(());
     }

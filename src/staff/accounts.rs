@@ -250,6 +250,9 @@ async fn revoke_keys(conn: &mut sqlx::AnyConnection, account_id: i64) -> Result<
     if crate::storage::custody::revoke(conn, account_id).await? {
         revoked.push("custody".to_owned());
     }
+    // Identities disclosed to the old key go too: a copy of the database and the old password
+    // must open nothing.
+    crate::storage::custody::clear_disclosures_to(conn, account_id).await?;
     Ok(revoked)
 }
 

@@ -388,6 +388,8 @@ async fn move_case(
     for f in files {
         crate::storage::attachments::reseal(&mut tx, f.id, &f.new_key, &f.meta).await?;
     }
+    // Identities disclosed to the old unit's officers are forgotten; the new unit asks anew.
+    crate::storage::custody::clear_disclosures_of_case(&mut tx, row.id).await?;
     // Read again under the lock: whatever was added until now is re-sealed too.
     let sealed = cases::content_of(&mut tx, row.id).await?;
     // The padded plaintext is re-sealed as it is, so its size bucket stays the same.

@@ -228,8 +228,11 @@ pub enum Decided {
     NotFound,
     /// Someone decided it first.
     AlreadyDecided,
-    /// The requesting officer's account is disabled or being set up again: nothing can be sealed to it.
+    /// The requesting officer's account is disabled or being set up again, or no longer handles the
+    /// case (it moved to another unit): nothing can be sealed to it.
     RequesterUnavailable,
+    /// The case's identity no longer exists (destroyed at the end of its retention).
+    NoIdentity,
 }
 
 /// A custodian approves or denies a pending request, with a reason. On approval the identity is
@@ -255,20 +258,27 @@ pub async fn decide(
     let requester =
         accounts::by_id(&mut conn, request.requested_by).await?.ok_or(StaffError::Corrupt("account"))?;
     let sealed_identity = custody::case_identity(&mut conn, request.case_id).await?;
+    let handles = custody::handles_case(&mut conn, requester.id, request.case_id).await?;
     drop(conn);
-    if approve && (requester.disabled || requester.pending_setup) {
+    // Only an enabled account its holder set up has a key nobody else knows.
+    let eligible = !requester.disabled && !requester.pending_setup;
+    if approve && !(eligible && handles) {
         return Ok(Decided::RequesterUnavailable);
     }
     let requester_key = keys::parse_recipient(&requester.personal_recipient)?;
     let disclosed = if approve {
-        let sealed = sealed_identity.ok_or(StaffError::Corrupt("identity"))?;
+        let Some(sealed) = sealed_identity else { return Ok(Decided::NoIdentity) };
         let identity = open_identity(&sealed, Some(&key), &user.personal)
             .ok_or(StaffError::Corrupt("the custody key does not open this identity"))?;
         Some(seal::seal_json(&identity, &[&requester_key])?)
     } else {
         None
     };
-    let note = seal::seal_json(&note, &[&state.keyring.custody, &state.keyring.escrow, &requester_key])?;
+    let note = if eligible {
+        seal::seal_json(&note, &[&state.keyring.custody, &state.keyring.escrow, &requester_key])?
+    } else {
+        seal::seal_json(&note, &[&state.keyring.custody, &state.keyring.escrow])?
+    };
     let today = state.clock.today().to_string();
     let status = if approve { RequestStatus::Approved } else { RequestStatus::Denied };
     let mut tx = state.store.pool().begin().await?;
@@ -278,10 +288,17 @@ pub async fn decide(
         decided_by: user.account_id,
         on: &today,
         note: &note,
-        disclosed_identity: disclosed.as_deref(),
+        disclosed_identity: disclosed.as_deref().map(|d| (d, requester.personal_recipient.as_str())),
     };
     if !custody::decide(&mut tx, &decision).await? {
-        return Ok(Decided::AlreadyDecided);
+        drop(tx);
+        // Decided by someone else, or the requester changed between the checks and the write.
+        let mut conn = state.store.pool().acquire().await?;
+        let still = custody::request_by_id(&mut conn, request.id).await?;
+        return Ok(match still {
+            Some(r) if r.status == RequestStatus::Pending => Decided::RequesterUnavailable,
+            _ => Decided::AlreadyDecided,
+        });
     }
     let action = if approve { "identity.approved" } else { "identity.denied" };
     let detail = format!("request={} requester={}", request.id, request.requester);
@@ -418,4 +435,40 @@ pub async fn holders(state: &AppState) -> Result<Vec<custody::Custodian>, StaffE
 pub async fn has_identity(state: &AppState, case_id: i64) -> Result<bool, StaffError> {
     let mut conn = state.store.pool().acquire().await?;
     Ok(custody::case_identity(&mut conn, case_id).await?.is_some())
+}
+
+/// Re-seals every reporter identity to the custody key and escrow only, with the escrow identity
+/// (the command line's `keys reseal-identities`). Identities from before the custody key were
+/// sealed to each custodian's own key, at that time pending ones included; afterwards none opens
+/// with any personal key. Returns how many were re-sealed.
+pub async fn reseal_identities(
+    store: &crate::storage::Store,
+    clock: &crate::clock::Clock,
+    audit_key: &audit::AuditKey,
+    escrow: &x25519::Identity,
+) -> Result<usize, StaffError> {
+    let mut tx = store.pool().begin().await?;
+    let key = custody::key(&mut tx).await?.ok_or(StaffError::Corrupt("no custody key"))?;
+    let custody_recipient = keys::parse_recipient(&key.recipient)?;
+    let escrow_recipient = escrow.to_public();
+    let mut count = 0;
+    for (case_id, sealed) in custody::all_identities(&mut tx).await? {
+        let plain = seal::open(&sealed, escrow)?;
+        // The padded plaintext is sealed again as it is, so its size bucket stays the same.
+        let resealed = seal::seal(&plain, &[&custody_recipient, &escrow_recipient])?;
+        custody::set_identity(&mut tx, case_id, &resealed).await?;
+        count += 1;
+    }
+    let today = clock.today().to_string();
+    let detail = format!("count={count}");
+    let entry = AuditEntry {
+        recorded_on: &today,
+        actor: "cli",
+        action: "custody.identities_resealed",
+        case_id: None,
+        detail: &detail,
+    };
+    audit::append(&mut tx, audit_key, &entry).await?;
+    audit::commit(tx, audit_key).await?;
+    Ok(count)
 }

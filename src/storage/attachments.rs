@@ -21,6 +21,10 @@ pub async fn insert(
     sealed_for_unit: &str,
     max: i64,
 ) -> Result<bool, StorageError> {
+    // The row lock first: it waits for a hand-over in progress and serialises the count below.
+    if !super::cases::lock_open_with_unit(&mut *conn, a.case_id, sealed_for_unit).await? {
+        return Ok(false);
+    }
     let done = sqlx::query(
         "INSERT INTO attachments (public_id, case_id, added_on, added_by, object_key, meta) \
          SELECT $1, $2, $3, $4, $5, $6 WHERE EXISTS (SELECT 1 FROM cases WHERE id = $2 AND unit_code = $7 \

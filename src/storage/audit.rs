@@ -118,9 +118,26 @@ pub async fn commit(mut tx: sqlx::Transaction<'_, sqlx::Any>, key: &AuditKey) ->
 /// Writes the database's current head to the anchor file, for entries that another instance or a
 /// command-line tool committed. The anchor never moves backwards, so a rewound head is not copied.
 pub async fn refresh_anchor(pool: &sqlx::AnyPool, key: &AuditKey) -> Result<(), StorageError> {
-    if let Some(anchor) = &key.anchor {
-        let mut conn = pool.acquire().await?;
-        anchor.write(&head(&mut conn).await?);
+    let Some(anchor) = &key.anchor else { return Ok(()) };
+    let mut conn = pool.acquire().await?;
+    let head = head(&mut conn).await?;
+    // Only a head whose last entry exists and carries our MAC: a head row raised by whoever can
+    // write to the database would otherwise pin the anchor where no chain reaches.
+    let row = sqlx::query(
+        "SELECT recorded_on, actor, action, case_id, detail, prev_hash, entry_hash FROM audit_log WHERE position = $1",
+    )
+    .bind(head.entries)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(r) = row else { return Ok(()) };
+    let (on, actor, action): (String, String, String) = (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?);
+    let (case_id, detail): (Option<i64>, String) = (r.try_get(3)?, r.try_get(4)?);
+    let (prev, stored): (Vec<u8>, Vec<u8>) = (r.try_get(5)?, r.try_get(6)?);
+    let e = AuditEntry { recorded_on: &on, actor: &actor, action: &action, case_id, detail: &detail };
+    if stored == entry_hash(key, &prev, head.entries, &e) && stored == head.last_hash {
+        anchor.write(&head);
+    } else {
+        tracing::warn!("the audit head does not match its last entry; the anchor was not moved");
     }
     Ok(())
 }
@@ -179,6 +196,13 @@ impl AnchorFile {
     fn write(&self, head: &Head) {
         let Ok(mut written) = self.written.lock() else { return };
         if head.entries <= *written {
+            return;
+        }
+        // Another process (a command-line tool beside the service) may have written a later head.
+        if let Ok(Some(on_disk)) = read_anchor(&self.path, &self.mac_key)
+            && on_disk.entries >= head.entries
+        {
+            *written = on_disk.entries;
             return;
         }
         let line = anchor_line(head, &self.mac_key);
@@ -334,11 +358,18 @@ pub async fn verify(
     key: &AuditKey,
     expected: Option<&ExpectedHead>,
 ) -> Result<Verification, StorageError> {
+    // The anchor first, then the rows and the head from one snapshot: entries written while the
+    // check runs (every staff read writes one) are neither half seen nor taken for tampering.
+    let anchor_read = key.anchor.as_deref().map(|file| read_anchor(&file.path, &file.mac_key));
+    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+    if tx.backend_name().eq_ignore_ascii_case("postgresql") {
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ").execute(&mut *tx).await?;
+    }
     let rows = sqlx::query(
         "SELECT position, recorded_on, actor, action, case_id, detail, prev_hash, entry_hash \
          FROM audit_log ORDER BY position",
     )
-    .fetch_all(&mut *conn)
+    .fetch_all(&mut *tx)
     .await?;
     let mut findings = Vec::new();
     let mut prev = vec![0u8; 32];
@@ -378,7 +409,8 @@ pub async fn verify(
         expected_position = position + 1;
         last_position = position;
     }
-    let head = head(conn).await?;
+    let head = head(&mut tx).await?;
+    tx.rollback().await?;
     if head.entries != last_position || (last_position > 0 && head.last_hash != prev) {
         findings.push(Finding::HeadMismatch { head_entries: head.entries, chain_entries: last_position });
     }
@@ -390,8 +422,8 @@ pub async fn verify(
         }
     };
     let (mut anchor, mut anchor_missing) = (None, false);
-    if let Some(file) = &key.anchor {
-        match read_anchor(&file.path, &file.mac_key) {
+    if let Some(read) = anchor_read {
+        match read {
             Ok(Some(a)) => {
                 check(a.entries, &a.hash_hex, "anchor file", &mut findings);
                 anchor = Some(a);
@@ -407,7 +439,7 @@ pub async fn verify(
 }
 
 /// Filters of the auditors' view; `None` means any.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct AuditFilter {
     pub from: Option<String>,
     pub to: Option<String>,
@@ -430,6 +462,25 @@ pub struct AuditRow {
 pub async fn search(
     conn: &mut AnyConnection,
     filter: &AuditFilter,
+    limit: i64,
+) -> Result<Vec<AuditRow>, StorageError> {
+    select(conn, filter, None, limit).await
+}
+
+/// Entries matching the filter after `position`, oldest first (an export, page by page).
+pub async fn search_after(
+    conn: &mut AnyConnection,
+    filter: &AuditFilter,
+    position: i64,
+    limit: i64,
+) -> Result<Vec<AuditRow>, StorageError> {
+    select(conn, filter, Some(position), limit).await
+}
+
+async fn select(
+    conn: &mut AnyConnection,
+    filter: &AuditFilter,
+    after: Option<i64>,
     limit: i64,
 ) -> Result<Vec<AuditRow>, StorageError> {
     let mut sql = String::from(
@@ -468,13 +519,19 @@ pub async fn search(
     if let Some(p) = &case_param {
         sql.push_str(&format!(" AND l.case_id = {p}"));
     }
-    sql.push_str(&format!(" ORDER BY l.position DESC LIMIT {}", next()));
+    match after.map(|_| next()) {
+        Some(p) => sql.push_str(&format!(" AND l.position > {p} ORDER BY l.position ASC LIMIT {}", next())),
+        None => sql.push_str(&format!(" ORDER BY l.position DESC LIMIT {}", next())),
+    }
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
     for t in texts {
         query = query.bind(t);
     }
     if let Some(id) = filter.case_id {
         query = query.bind(id);
+    }
+    if let Some(position) = after {
+        query = query.bind(position);
     }
     let rows = query.bind(limit).fetch_all(conn).await?;
     rows.iter()

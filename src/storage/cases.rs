@@ -163,6 +163,10 @@ pub async fn insert_message(
     sent_on: &str,
     body: &[u8],
 ) -> Result<bool, StorageError> {
+    // The row lock first: a plain EXISTS would not wait for a hand-over in progress.
+    if !lock_with_unit(&mut *conn, case_id, sealed_for_unit).await? {
+        return Ok(false);
+    }
     let done = sqlx::query(
         "INSERT INTO case_messages (case_id, author, sent_on, body) SELECT $1, $2, $3, $4 \
          WHERE EXISTS (SELECT 1 FROM cases WHERE id = $1 AND unit_code = $5)",
@@ -418,6 +422,36 @@ pub async fn events(conn: &mut AnyConnection, case_id: i64) -> Result<Vec<EventR
         .collect()
 }
 
+/// Takes the case row while it is still with `unit` (open or not).
+async fn lock_with_unit(conn: &mut AnyConnection, case_id: i64, unit: &str) -> Result<bool, StorageError> {
+    let done = sqlx::query("UPDATE cases SET unit_code = unit_code WHERE id = $1 AND unit_code = $2")
+        .bind(case_id)
+        .bind(unit.to_owned())
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Takes the case row while it is still with `unit` and open: the first write of a transaction that
+/// adds something sealed to that unit (SQLite's write lock, PostgreSQL's row lock). A hand-over
+/// holding the row makes this wait, and PostgreSQL then checks the row again as it is after the
+/// hand-over, so nothing sealed to the old unit is added behind it. `false`: moved or closed.
+pub async fn lock_open_with_unit(
+    conn: &mut AnyConnection,
+    case_id: i64,
+    unit: &str,
+) -> Result<bool, StorageError> {
+    let done = sqlx::query(
+        "UPDATE cases SET unit_code = unit_code WHERE id = $1 AND unit_code = $2 \
+         AND status NOT IN ('concluded', 'not_accepted')",
+    )
+    .bind(case_id)
+    .bind(unit.to_owned())
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 /// Takes the case row for a reassignment (the first write of the transaction: SQLite's write lock,
 /// PostgreSQL's row lock), so nothing sealed to the old unit can be added while it is re-sealed.
 pub async fn lock_for_reassignment(
@@ -425,12 +459,7 @@ pub async fn lock_for_reassignment(
     case_id: i64,
     unit: &str,
 ) -> Result<bool, StorageError> {
-    let done = sqlx::query("UPDATE cases SET unit_code = unit_code WHERE id = $1 AND unit_code = $2")
-        .bind(case_id)
-        .bind(unit.to_owned())
-        .execute(conn)
-        .await?;
-    Ok(done.rows_affected() == 1)
+    lock_with_unit(conn, case_id, unit).await
 }
 
 pub async fn content_of(conn: &mut AnyConnection, case_id: i64) -> Result<Vec<u8>, StorageError> {

@@ -261,24 +261,71 @@ pub struct Decision<'a> {
     pub decided_by: i64,
     pub on: &'a str,
     pub note: &'a [u8],
-    pub disclosed_identity: Option<&'a [u8]>,
+    /// With the personal key it was sealed to: written only if the requester still has that key,
+    /// is enabled and set up, and is a member of the unit that has the case now.
+    pub disclosed_identity: Option<(&'a [u8], &'a str)>,
 }
 
-/// Records a custodian's decision on a pending request; `false` if it was decided meanwhile.
+/// Records a custodian's decision on a pending request; `false` if it was decided meanwhile or,
+/// for an approval, the requester may no longer receive the identity.
 pub async fn decide(conn: &mut AnyConnection, d: &Decision<'_>) -> Result<bool, StorageError> {
+    let (disclosed, sealed_to) = match d.disclosed_identity {
+        Some((blob, to)) => (Some(blob.to_vec()), to.to_owned()),
+        None => (None, String::new()),
+    };
     let done = sqlx::query(
         "UPDATE identity_requests SET status = $1, decided_by = $2, decided_on = $3, decision_note = $4, \
-         disclosed_identity = $5 WHERE id = $6 AND status = 'pending'",
+         disclosed_identity = $5 WHERE id = $6 AND status = 'pending' AND ($7 = 0 OR (\
+         EXISTS (SELECT 1 FROM accounts a WHERE a.id = identity_requests.requested_by AND a.disabled = FALSE \
+         AND a.pending_setup = 0 AND a.personal_recipient = $8) \
+         AND EXISTS (SELECT 1 FROM unit_members m JOIN cases c ON c.unit_code = m.unit_code \
+         WHERE c.id = identity_requests.case_id AND m.account_id = identity_requests.requested_by)))",
     )
     .bind(d.status.code().to_owned())
     .bind(d.decided_by)
     .bind(d.on.to_owned())
     .bind(d.note.to_vec())
-    .bind(d.disclosed_identity.map(<[u8]>::to_vec))
+    .bind(disclosed)
     .bind(d.id)
+    .bind(i64::from(d.disclosed_identity.is_some()))
+    .bind(sealed_to)
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// Forgets every identity disclosed on a case (it moves to another unit: its officers ask anew).
+pub async fn clear_disclosures_of_case(conn: &mut AnyConnection, case_id: i64) -> Result<(), StorageError> {
+    sqlx::query("UPDATE identity_requests SET disclosed_identity = NULL WHERE case_id = $1")
+        .bind(case_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Forgets every identity disclosed to an account (disabled or reset: its old key must open nothing).
+pub async fn clear_disclosures_to(conn: &mut AnyConnection, account_id: i64) -> Result<(), StorageError> {
+    sqlx::query("UPDATE identity_requests SET disclosed_identity = NULL WHERE requested_by = $1")
+        .bind(account_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Whether an account is a member of the unit that holds a case now.
+pub async fn handles_case(
+    conn: &mut AnyConnection,
+    account_id: i64,
+    case_id: i64,
+) -> Result<bool, StorageError> {
+    let row = sqlx::query(
+        "SELECT COUNT(*) FROM unit_members m JOIN cases c ON c.unit_code = m.unit_code WHERE c.id = $1 AND m.account_id = $2",
+    )
+    .bind(case_id)
+    .bind(account_id)
+    .fetch_one(conn)
+    .await?;
+    Ok(row.try_get::<i64, _>(0)? > 0)
 }
 
 /// Days on which the case's reporter identity was made known, and to whom by kind (never by name).
@@ -320,4 +367,21 @@ pub async fn case_by_reference(
     .fetch_optional(conn)
     .await?;
     row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get::<i64, _>(2)? != 0))).transpose()
+}
+
+/// Every case's sealed identity (for re-sealing them all).
+pub async fn all_identities(conn: &mut AnyConnection) -> Result<Vec<(i64, Vec<u8>)>, StorageError> {
+    let rows = sqlx::query("SELECT id, identity FROM cases WHERE identity IS NOT NULL ORDER BY id")
+        .fetch_all(conn)
+        .await?;
+    rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
+}
+
+pub async fn set_identity(conn: &mut AnyConnection, case_id: i64, sealed: &[u8]) -> Result<(), StorageError> {
+    sqlx::query("UPDATE cases SET identity = $1 WHERE id = $2")
+        .bind(sealed.to_vec())
+        .bind(case_id)
+        .execute(conn)
+        .await?;
+    Ok(())
 }

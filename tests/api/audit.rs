@@ -332,4 +332,21 @@ on_both_databases!(
     every_staff_read_is_recorded_and_auditors_read_the_trail,
     auditors_get_the_head_by_mail_once_a_day_and_the_report_prints_it,
     a_configuration_change_is_audited_with_its_sections,
+    a_head_raised_in_the_database_does_not_move_the_anchor,
 );
+
+async fn a_head_raised_in_the_database_does_not_move_the_anchor(db: Db) {
+    let Some(app) = five_entries(db).await else { return };
+    run(&app, "UPDATE audit_head SET entries = 1000000000 WHERE id = 1").await;
+    rongrian::storage::audit::refresh_anchor(app.state.store.pool(), &app.state.audit_key)
+        .await
+        .expect("refresh");
+    let mut conn = app.state.store.pool().acquire().await.expect("conn");
+    let result = verify(&mut conn, &app.state.audit_key, None).await.expect("verify");
+    assert_eq!(result.anchor.map(|a| a.entries), Some(5), "the anchor stays where the chain is");
+    assert!(
+        result.findings.iter().any(|f| matches!(f, Finding::HeadMismatch { .. })),
+        "{:?}",
+        result.findings
+    );
+}

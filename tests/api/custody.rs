@@ -403,5 +403,159 @@ on_both_databases!(
     a_pending_custodian_receives_nothing_until_set_up_and_granted,
     identity_requests_are_decided_audited_and_counted,
     an_existing_installation_keeps_its_custodians_identities,
-    the_reporter_reads_back_what_they_filed
+    the_reporter_reads_back_what_they_filed,
+    a_hand_over_or_a_disabled_account_ends_what_was_disclosed,
+    identities_from_before_the_custody_key_are_resealed_with_escrow,
 );
+
+async fn a_hand_over_or_a_disabled_account_ends_what_was_disclosed(db: Db) {
+    let Some(app) = spawn(db, |s| s.limits.browse.burst = 1000).await else { return };
+    let receipt = app.submit_json(&identified_complaint()).await;
+    let reference = receipt["reference"].as_str().expect("reference").to_owned();
+    let intake = app.create_officer("intake", &[Role::IntakeOfficer], &["palad"]).await;
+    let other = app.create_officer("intake2", &[Role::IntakeOfficer], &["palad"]).await;
+    let custodian = app.create_officer("palad.head", &[Role::IdentityCustodian], &[]).await;
+    let c = &app.client;
+    let o = app.login(c, &intake).await;
+    let o2 = app.login(c, &other).await;
+    let k = app.login(c, &custodian).await;
+    let ask = format!("/staff/cases/{reference}/identity-request");
+    assert_eq!(app.staff_post(c, &o, &ask, &[("reason", "สอบถามผู้แจ้ง")]).await.status(), 303);
+    let first = pending_request_id(&app).await;
+    let r = app
+        .staff_post(
+            c,
+            &k,
+            "/staff/identity/decide",
+            &[("request", &first), ("decision", "approve"), ("note", "ได้")],
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(app.staff_post(c, &o2, &ask, &[("reason", "ขอด้วย")]).await.status(), 303);
+    let second = pending_request_id(&app).await;
+
+    // Handed to another unit: the old unit's disclosure is forgotten, and a pending request from the
+    // old unit can no longer be approved (it would seal the identity to an officer who no longer has the case).
+    let r = app.staff_post(c, &o, &format!("/staff/cases/{reference}/unit"), &[("unit", "works")]).await;
+    assert_eq!(r.status(), 303);
+    let disclosed: i64 =
+        sqlx::query("SELECT COUNT(*) FROM identity_requests WHERE disclosed_identity IS NOT NULL")
+            .fetch_one(app.state.store.pool())
+            .await
+            .expect("count")
+            .try_get(0)
+            .expect("n");
+    assert_eq!(disclosed, 0, "no copy sealed to the old unit's officer is left");
+    let r = app
+        .staff_post(
+            c,
+            &k,
+            "/staff/identity/decide",
+            &[("request", &second), ("decision", "approve"), ("note", "ได้")],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.expect("html").contains("ไม่ได้รับผิดชอบเรื่องนี้แล้ว"));
+    let status: String = sqlx::query("SELECT status FROM identity_requests WHERE id = $1")
+        .bind(second.parse::<i64>().expect("id"))
+        .fetch_one(app.state.store.pool())
+        .await
+        .expect("row")
+        .try_get(0)
+        .expect("status");
+    assert_eq!(status, "pending", "nothing was sealed to it");
+
+    // A disabled officer's disclosures go with the account.
+    let works = app.create_officer("works.officer", &[Role::UnitOfficer], &["works"]).await;
+    let w = app.login(c, &works).await;
+    assert_eq!(app.staff_post(c, &w, &ask, &[("reason", "สอบถามผู้แจ้ง")]).await.status(), 303);
+    let third = sqlx::query("SELECT id FROM identity_requests WHERE status = 'pending' ORDER BY id DESC")
+        .fetch_one(app.state.store.pool())
+        .await
+        .expect("row")
+        .try_get::<i64, _>(0)
+        .expect("id")
+        .to_string();
+    let r = app
+        .staff_post(
+            c,
+            &k,
+            "/staff/identity/decide",
+            &[("request", &third), ("decision", "approve"), ("note", "ได้")],
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let secrets = app.secrets();
+    let ctx = app.admin_context(&secrets, "cli");
+    let name = rongrian::domain::staff::Username::parse("works.officer").expect("name");
+    rongrian::staff::accounts::disable(&ctx, &name).await.expect("disable");
+    let disclosed: i64 =
+        sqlx::query("SELECT COUNT(*) FROM identity_requests WHERE disclosed_identity IS NOT NULL")
+            .fetch_one(app.state.store.pool())
+            .await
+            .expect("count")
+            .try_get(0)
+            .expect("n");
+    assert_eq!(disclosed, 0, "the disabled account's old key opens nothing");
+}
+
+async fn identities_from_before_the_custody_key_are_resealed_with_escrow(db: Db) {
+    let Some(app) = spawn(db, |_| {}).await else { return };
+    let custodian = app.create_officer("palad.head", &[Role::IdentityCustodian], &[]).await;
+    let reference =
+        app.submit_json(&identified_complaint()).await["reference"].as_str().expect("r").to_owned();
+    let pool = app.state.store.pool();
+    let row = sqlx::query("SELECT personal_recipient, key_salt, wrapped_personal_key FROM accounts WHERE username = 'palad.head'")
+        .fetch_one(pool)
+        .await
+        .expect("account");
+    let recipient =
+        rongrian::crypto::keys::parse_recipient(&row.try_get::<String, _>(0).expect("r")).expect("recipient");
+    let legacy = rongrian::crypto::seal::seal_json(
+        &serde_json::json!({"name": NAME, "national_id": null, "phone": null, "email": null, "address": null}),
+        &[&recipient, &app.state.keyring.escrow],
+    )
+    .expect("seal");
+    sqlx::query("UPDATE cases SET identity = $1 WHERE reference = $2")
+        .bind(legacy)
+        .bind(reference)
+        .execute(pool)
+        .await
+        .expect("legacy");
+    let n = rongrian::staff::custody::reseal_identities(
+        &app.state.store,
+        &app.clock,
+        &app.state.audit_key,
+        &app.escrow_identity(),
+    )
+    .await
+    .expect("reseal");
+    assert_eq!(n, 1);
+    let sealed = identity_blob(
+        &app,
+        &sqlx::query("SELECT reference FROM cases")
+            .fetch_one(pool)
+            .await
+            .expect("c")
+            .try_get::<String, _>(0)
+            .expect("r"),
+    )
+    .await;
+    let personal = rongrian::staff::accounts::open_personal_key(
+        &row.try_get::<Vec<u8>, _>(1).expect("salt"),
+        &row.try_get::<Vec<u8>, _>(2).expect("wrapped"),
+        &custodian.password,
+        app.state.settings.staff.password_cost(),
+        &rongrian::crypto::password::Pepper::from_server_key(&app.state.cookie_key),
+    )
+    .expect("personal key");
+    assert!(rongrian::crypto::seal::open(&sealed, &personal).is_err(), "no longer sealed to a person");
+    let key = sqlx::query("SELECT escrow_wrapped_secret FROM custody_key")
+        .fetch_one(pool)
+        .await
+        .expect("key")
+        .try_get::<Vec<u8>, _>(0)
+        .expect("blob");
+    let custody = rongrian::crypto::keys::unwrap_identity(&key, &app.escrow_identity()).expect("custody key");
+    assert!(rongrian::crypto::seal::open(&sealed, &custody).is_ok(), "the custody key opens it");
+}

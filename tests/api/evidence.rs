@@ -110,6 +110,27 @@ async fn files_come_out_clean_unless_the_reporter_keeps_their_metadata(db: Db) {
                 ] {
                     assert!(!after.contains(gone), "{name}: `{gone}` survived");
                 }
+                if name.ends_with("docx") {
+                    let comments =
+                        office_part(&plain, "word/comments.xml") + &office_part(&plain, "word/people.xml");
+                    for gone in ["Somchai Commenter", "Somchai Person", "somchai@example.go.th"] {
+                        assert!(
+                            !comments.contains(gone),
+                            "{name}: `{gone}` survived in the comments or people"
+                        );
+                    }
+                    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(&plain)).expect("zip");
+                    let mut photo = Vec::new();
+                    std::io::Read::read_to_end(
+                        &mut archive.by_name("word/media/image1.jpeg").expect("photo"),
+                        &mut photo,
+                    )
+                    .expect("read");
+                    assert!(
+                        !contains(&photo, "RongrianTestCam") && photo.starts_with(&[0xFF, 0xD8]),
+                        "the embedded photo is cleaned"
+                    );
+                }
                 let main =
                     if name.ends_with("docx") { "word/document.xml" } else { "xl/worksheets/sheet1.xml" };
                 assert_eq!(

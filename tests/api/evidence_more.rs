@@ -198,4 +198,42 @@ on_both_databases!(
     officers_list_download_and_add_files_and_hand_them_over,
     the_report_form_takes_files_and_a_form_with_mistakes_keeps_none,
     files_go_to_an_s3_bucket_when_configured,
+    nothing_is_added_behind_a_hand_over,
 );
+
+/// A file added while a hand-over holds the case is refused, not sealed behind it to the old unit.
+async fn nothing_is_added_behind_a_hand_over(db: Db) {
+    let Some(app) = spawn(db, |_| {}).await else { return };
+    app.submit_json(&minimal_complaint()).await;
+    let pool = app.state.store.pool().clone();
+    let mut handover = pool.begin().await.expect("tx");
+    assert!(rongrian::storage::cases::lock_for_reassignment(&mut handover, 1, "palad").await.expect("lock"));
+    let adder = tokio::spawn(async move {
+        let mut tx = pool.begin().await.expect("tx");
+        let row = rongrian::storage::attachments::NewAttachment {
+            public_id: "p1",
+            case_id: 1,
+            added_on: "2026-03-16",
+            added_by: "reporter",
+            object_key: "k1.age",
+            meta: b"sealed",
+        };
+        let added = rongrian::storage::attachments::insert(&mut tx, &row, "palad", 20).await.expect("insert");
+        tx.commit().await.expect("commit");
+        added
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    sqlx::query("UPDATE cases SET unit_code = 'works' WHERE id = 1")
+        .execute(&mut *handover)
+        .await
+        .expect("move");
+    handover.commit().await.expect("commit");
+    assert!(!adder.await.expect("task"), "the file waited for the hand-over and was refused after it");
+    let n: i64 = sqlx::query("SELECT COUNT(*) FROM attachments")
+        .fetch_one(app.state.store.pool())
+        .await
+        .expect("n")
+        .try_get(0)
+        .expect("n");
+    assert_eq!(n, 0);
+}

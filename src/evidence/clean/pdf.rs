@@ -1,6 +1,7 @@
 //! PDF: removes the document information dictionary (author, creator, producer, dates: the
-//! trailer's /Info) and every XMP metadata stream (/Metadata in the catalogue and elsewhere), then
-//! writes the document again without the objects nothing refers to any more.
+//! trailer's /Info), every XMP metadata stream (/Metadata in the catalogue and elsewhere) and the
+//! author and dates of annotations (comments, highlights: /T, /M, /CreationDate), then writes the
+//! document again without the objects nothing refers to any more.
 use super::CleanError;
 use lopdf::{Document, Object};
 
@@ -21,6 +22,15 @@ pub fn clean(bytes: &[u8]) -> Result<Vec<u8>, CleanError> {
         };
         dict.remove(b"Metadata");
         dict.remove(b"PieceInfo");
+        // An annotation's /T is its author; a form field's /T is its name and must stay.
+        let annotation =
+            dict.get(b"Subtype").ok().and_then(|s| s.as_name().ok()).is_some_and(|s| s != b"Widget")
+                && dict.has(b"Rect");
+        if annotation {
+            dict.remove(b"T");
+            dict.remove(b"M");
+            dict.remove(b"CreationDate");
+        }
     }
     doc.prune_objects();
     let mut out = Vec::with_capacity(bytes.len());

@@ -357,14 +357,18 @@ pub async fn decide(
         Decided::Decided => l.t("บันทึกการไม่อนุมัติแล้ว", "The request was denied."),
         Decided::NotFound => return Err(PageError(AppError::NotFound, l)),
         Decided::AlreadyDecided => l.t("คำขอนี้ได้รับการพิจารณาไปแล้ว", "This request was already decided."),
+        Decided::NoIdentity => l.t(
+            "ข้อมูลผู้แจ้งของเรื่องนี้ถูกทำลายแล้วตามระยะเวลาการเก็บรักษา",
+            "This case's identity was destroyed at the end of its retention.",
+        ),
         Decided::RequesterUnavailable => {
             let forms = CustodyForms {
                 decide_id: id,
                 decide_note: form.note,
                 decide_error: Some(
                     l.t(
-                        "บัญชีของผู้ยื่นคำขอถูกระงับหรืออยู่ระหว่างตั้งค่าใหม่ จึงเปิดเผยข้อมูลให้ไม่ได้",
-                        "The requester's account is disabled or being set up again; nothing can be disclosed to it.",
+                        "ผู้ยื่นคำขอถูกระงับบัญชี อยู่ระหว่างตั้งค่าบัญชีใหม่ หรือไม่ได้รับผิดชอบเรื่องนี้แล้ว จึงเปิดเผยข้อมูลให้ไม่ได้ กรุณาพิจารณาไม่อนุมัติ",
+                        "The requester's account is disabled or being set up again, or no longer handles the case; nothing can be disclosed to it. Deny the request.",
                     )
                     .to_owned(),
                 ),
