@@ -323,7 +323,7 @@ pub async fn export(
             Ok(rows) => rows,
             Err(e) => return Some((Err(std::io::Error::other(e.to_string())), None)),
         };
-        let Some(last) = rows.last().map(|r| r.position) else { return None };
+        let last = rows.last().map(|r| r.position)?;
         use crate::csv::field;
         let mut out = String::new();
         for r in &rows {
