@@ -23,7 +23,7 @@ async fn main() {
     settings.server.data_dir = data_dir.clone();
     // The benchmark measures throughput, not the limiter.
     settings.limits.submit.burst = u32::MAX / 2;
-    settings.limits.global.burst = u32::MAX / 2;
+    settings.limits.submit.global_burst = u32::MAX / 2;
     let backend = match std::env::var("BENCH_POSTGRES_URL") {
         Ok(url) => {
             settings.server.database_url = SecretString::from(url);

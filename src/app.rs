@@ -125,22 +125,13 @@ impl App {
             }
         });
         let outbox = tokio::spawn(crate::notify::worker::run(self.state.clone(), self.state.mailer.clone()));
-        let stopping = Arc::new(tokio::sync::Notify::new());
-        let signal = stopping.clone();
-        let server =
-            axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
-                .with_graceful_shutdown(async move {
-                    shutdown.await;
-                    signal.notify_one();
-                });
-        let grace = self.grace;
-        let result = tokio::select! {
-            r = server => r,
-            () = async { stopping.notified().await; tokio::time::sleep(grace).await } => {
-                tracing::warn!(grace_secs = grace.as_secs(), "requests still running after the grace period; stopping");
-                Ok(())
-            }
+        let server = &self.state.settings.server;
+        let limits = crate::http::serve::ListenLimits {
+            header_timeout: Duration::from_secs(server.header_timeout_secs),
+            max_connections: server.max_connections,
         };
+        let result =
+            crate::http::serve::serve(self.listener, self.router, limits, shutdown, self.grace).await;
         sweeper.abort();
         outbox.abort();
         self.state.store.close().await;

@@ -255,8 +255,11 @@ pub async fn record_configuration(
         path: PathBuf::from("configuration"),
         reason: "cannot serialise the fingerprints".into(),
     })?;
-    let mut tx = store.pool().begin().await.map_err(StorageError::from)?;
-    let before = installation::get(&mut tx, installation::CONFIG_FINGERPRINTS).await?;
+    // Read before the transaction: on SQLite a transaction that reads first and then writes can
+    // fail at once when another writer holds the lock, instead of waiting for it.
+    let mut conn = store.pool().acquire().await.map_err(StorageError::from)?;
+    let before = installation::get(&mut conn, installation::CONFIG_FINGERPRINTS).await?;
+    drop(conn);
     let before: std::collections::BTreeMap<String, String> =
         before.as_deref().and_then(|t| serde_json::from_str(t).ok()).unwrap_or_default();
     let changed: Vec<String> =
@@ -264,6 +267,7 @@ pub async fn record_configuration(
     if changed.is_empty() {
         return Ok(changed);
     }
+    let mut tx = store.pool().begin().await.map_err(StorageError::from)?;
     installation::set(&mut tx, installation::CONFIG_FINGERPRINTS, &text).await?;
     let detail =
         if before.is_empty() { "first start".to_owned() } else { format!("sections={}", changed.join(",")) };

@@ -105,6 +105,10 @@ pub struct ServerSettings {
     pub secure_cookies: bool,
     pub max_body_bytes: usize,
     pub request_timeout_secs: u64,
+    /// Time a client has to send a request's headers (and a kept-alive connection its next request).
+    pub header_timeout_secs: u64,
+    /// Connections served at once.
+    pub max_connections: usize,
     pub shutdown_grace_secs: u64,
 }
 
@@ -122,16 +126,39 @@ pub struct QuotaSettings {
     pub period_ms: u64,
 }
 
+/// A group's limits: per client address, and for all clients of the group together.
+#[derive(Clone, Copy, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupLimit {
+    pub burst: u32,
+    pub period_ms: u64,
+    pub global_burst: u32,
+    pub global_period_ms: u64,
+}
+
+impl GroupLimit {
+    pub fn client(&self) -> QuotaSettings {
+        QuotaSettings { burst: self.burst, period_ms: self.period_ms }
+    }
+
+    pub fn global(&self) -> QuotaSettings {
+        QuotaSettings { burst: self.global_burst, period_ms: self.global_period_ms }
+    }
+}
+
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LimitSettings {
-    pub submit: QuotaSettings,
-    pub lookup: QuotaSettings,
-    pub follow_up: QuotaSettings,
-    pub browse: QuotaSettings,
-    pub login: QuotaSettings,
+    pub submit: GroupLimit,
+    pub lookup: GroupLimit,
+    pub follow_up: GroupLimit,
+    pub browse: GroupLimit,
+    pub login: GroupLimit,
+    /// `/healthz` and `/readyz` (which touches the database).
+    pub ops: GroupLimit,
+    /// Paths that do not exist.
+    pub unknown: GroupLimit,
     pub login_account: QuotaSettings,
-    pub global: QuotaSettings,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -295,17 +322,23 @@ impl Settings {
                 return Err(ConfigError::Rule(format!("unit `{}` is configured twice", u.code)));
             }
         }
-        for (name, q) in [
-            ("submit", self.limits.submit),
-            ("lookup", self.limits.lookup),
-            ("follow_up", self.limits.follow_up),
-            ("browse", self.limits.browse),
-            ("login", self.limits.login),
-            ("login_account", self.limits.login_account),
-            ("global", self.limits.global),
+        let l = &self.limits;
+        let mut quotas = vec![("login_account", l.login_account)];
+        for (name, g) in [
+            ("submit", l.submit),
+            ("lookup", l.lookup),
+            ("follow_up", l.follow_up),
+            ("browse", l.browse),
+            ("login", l.login),
+            ("ops", l.ops),
+            ("unknown", l.unknown),
         ] {
+            quotas.push((name, g.client()));
+            quotas.push((name, g.global()));
+        }
+        for (name, q) in quotas {
             if q.burst == 0 || q.period_ms == 0 {
-                return Err(ConfigError::Rule(format!("limits.{name}: burst and period_ms must be above 0")));
+                return Err(ConfigError::Rule(format!("limits.{name}: bursts and periods must be above 0")));
             }
         }
         if self.staff.argon2_memory_kib < 1024 || self.staff.argon2_iterations == 0 {

@@ -8,6 +8,7 @@ pub mod lang;
 pub mod middleware;
 pub mod ops;
 pub mod pages;
+pub mod serve;
 pub mod staff_session;
 pub mod upload;
 
@@ -128,12 +129,17 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route_layer(quick())
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), rate_limit::ops))
         .merge(submit)
         .merge(lookup)
         .merge(follow_up)
         .merge(login)
         .merge(browse)
-        .fallback(not_found)
+        .fallback_service(
+            axum::routing::any(not_found)
+                .layer(axum::middleware::from_fn_with_state(state.clone(), rate_limit::unknown))
+                .with_state(state.clone()),
+        )
         .layer(DefaultBodyLimit::max(settings.server.max_body_bytes))
         .layer(axum::middleware::from_fn(headers::security_headers))
         .layer(axum::middleware::from_fn(telemetry::trace_request))

@@ -447,12 +447,16 @@ pub async fn reseal_identities(
     audit_key: &audit::AuditKey,
     escrow: &x25519::Identity,
 ) -> Result<usize, StaffError> {
-    let mut tx = store.pool().begin().await?;
-    let key = custody::key(&mut tx).await?.ok_or(StaffError::Corrupt("no custody key"))?;
+    let mut conn = store.pool().acquire().await?;
+    let key = custody::key(&mut conn).await?.ok_or(StaffError::Corrupt("no custody key"))?;
+    let identities = custody::all_identities(&mut conn).await?;
+    drop(conn);
     let custody_recipient = keys::parse_recipient(&key.recipient)?;
     let escrow_recipient = escrow.to_public();
     let mut count = 0;
-    for (case_id, sealed) in custody::all_identities(&mut tx).await? {
+    // Writes only inside the transaction (identities filed meanwhile are sealed to the custody key).
+    let mut tx = store.pool().begin().await?;
+    for (case_id, sealed) in identities {
         let plain = seal::open(&sealed, escrow)?;
         // The padded plaintext is sealed again as it is, so its size bucket stays the same.
         let resealed = seal::seal(&plain, &[&custody_recipient, &escrow_recipient])?;

@@ -1,5 +1,6 @@
 //! Guarantee 5: per-client limits trip at the configured numbers, answer 429 with Retry-After, reset
-//! with time, and leave other clients alone; the global cap holds for everyone.
+//! with time, and leave other clients alone; each group's global cap holds for everyone, and a
+//! flood of one group does not touch the others.
 use crate::helpers::{Db, client_from, minimal_complaint, spawn};
 use crate::on_both_databases;
 use std::time::Duration;
@@ -49,8 +50,8 @@ async fn lookup_limit_and_global_cap(db: Db) {
         s.limits.lookup.period_ms = 10_000;
         s.limits.browse.burst = 5;
         s.limits.browse.period_ms = 3_600_000;
-        s.limits.global.burst = 12;
-        s.limits.global.period_ms = 3_600_000;
+        s.limits.browse.global_burst = 8;
+        s.limits.browse.global_period_ms = 3_600_000;
     })
     .await
     else {
@@ -71,7 +72,7 @@ async fn lookup_limit_and_global_cap(db: Db) {
     assert_eq!(lookup(guesser.clone()).await, 429, "token guessing is throttled");
     assert_eq!(lookup(client_from("127.0.0.22")).await, 400, "another client may look up");
 
-    // A flood from one client is refused by its own limit and does not use up the global cap.
+    // A flood from one client is refused by its own limit and does not use up the group's cap.
     let flooder = client_from("127.0.0.24");
     let mut passed = 0;
     for _ in 0..20 {
@@ -80,16 +81,72 @@ async fn lookup_limit_and_global_cap(db: Db) {
         }
     }
     assert_eq!(passed, 5);
-    // 3 + 1 + 5 requests passed so far; the cap of 12 leaves room for three more, from anyone.
+    // 5 page views passed; the cap of 8 leaves room for three more, from anyone.
     let fresh = client_from("127.0.0.25");
     for _ in 0..3 {
         assert_eq!(fresh.get(app.url("/")).send().await.expect("get").status(), 200);
     }
     let r = client_from("127.0.0.26").get(app.url("/")).send().await.expect("get");
-    assert_eq!(r.status(), 429, "the global cap applies to everyone");
+    assert_eq!(r.status(), 429, "the page views' cap applies to everyone");
     assert!(r.headers().contains_key("retry-after"));
     let r = client_from("127.0.0.26").get(app.url("/healthz")).send().await.expect("get");
-    assert_eq!(r.status(), 200, "health checks are never limited");
+    assert_eq!(r.status(), 200, "health checks have a limit of their own");
+    assert_eq!(lookup(client_from("127.0.0.27")).await, 400, "and so do look-ups");
+}
+
+/// Guarantee 5 under a flood: many addresses use up the page views' cap, unknown paths and the
+/// health checks, and a reporter from a new address still files, follows up and answers.
+async fn a_flood_of_page_views_does_not_stop_a_reporter(db: Db) {
+    let Some(app) = spawn(db, |s| {
+        s.limits.browse.global_burst = 40;
+        s.limits.browse.global_period_ms = 3_600_000;
+        s.limits.unknown.global_burst = 20;
+        s.limits.unknown.global_period_ms = 3_600_000;
+        s.limits.ops.global_burst = 20;
+        s.limits.ops.global_period_ms = 3_600_000;
+    })
+    .await
+    else {
+        return;
+    };
+    let mut flood = Vec::new();
+    for i in 0..60u8 {
+        let client = client_from(&format!("127.0.1.{}", i + 1));
+        let base = app.base.clone();
+        flood.push(tokio::spawn(async move {
+            let mut refused = 0;
+            for path in ["/", "/privacy", "/no-such-page", "/healthz", "/readyz", "/assets/site.css"] {
+                if client.get(format!("{base}{path}")).send().await.expect("get").status() == 429 {
+                    refused += 1;
+                }
+            }
+            refused
+        }));
+    }
+    let mut refused = 0;
+    for f in flood {
+        refused += f.await.expect("flood");
+    }
+    assert!(refused > 100, "the flood met the caps ({refused} refused)");
+    let r = client_from("127.0.0.1").get(app.url("/no-such-page")).send().await.expect("get");
+    assert_eq!(r.status(), 429, "unknown paths are limited too");
+
+    let reporter = client_from("127.0.2.1");
+    let r =
+        reporter.post(app.url("/api/v1/complaints")).json(&minimal_complaint()).send().await.expect("post");
+    assert_eq!(r.status(), 201, "a new address still files");
+    let token =
+        r.json::<serde_json::Value>().await.expect("json")["token"].as_str().expect("token").to_owned();
+    let r = reporter.get(app.url("/api/v1/complaints/status")).bearer_auth(&token).send().await.expect("get");
+    assert_eq!(r.status(), 200, "and follows up");
+    let r = reporter
+        .post(app.url("/api/v1/complaints/messages"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"text": "ข้อมูลเพิ่มเติม"}))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 201, "and adds information");
 }
 
 async fn forwarded_addresses_count_only_behind_trusted_proxies(db: Db) {
@@ -136,5 +193,6 @@ async fn forwarded_addresses_count_only_behind_trusted_proxies(db: Db) {
 on_both_databases!(
     submission_limit_trips_resets_and_spares_other_clients,
     lookup_limit_and_global_cap,
+    a_flood_of_page_views_does_not_stop_a_reporter,
     forwarded_addresses_count_only_behind_trusted_proxies,
 );

@@ -6,6 +6,7 @@ mod helpers;
 mod api_contract;
 mod audit;
 mod cli;
+mod connections;
 mod custody;
 mod evidence;
 mod evidence_memory;

@@ -65,8 +65,7 @@ writeFileSync(
   `[server]\nlisten = "127.0.0.1:${port}"\npublic_base_url = "${base}"\n` +
     `[staff]\nargon2_memory_kib = 1024\nargon2_iterations = 1\n` +
     `[limits.browse]\nburst = 5000\nperiod_ms = 1\n[limits.login]\nburst = 100\nperiod_ms = 1\n` +
-    `[limits.login_account]\nburst = 100\nperiod_ms = 1\n[limits.submit]\nburst = 50\nperiod_ms = 1\n` +
-    `[limits.global]\nburst = 5000\nperiod_ms = 1\n`,
+    `[limits.login_account]\nburst = 100\nperiod_ms = 1\n[limits.submit]\nburst = 50\nperiod_ms = 1\n`,
 );
 const cli = (...args) =>
   execFileSync(bin, ['--config', config, ...args], { encoding: 'utf8', env: { ...process.env, RONGRIAN_DATABASE_URL: '' } });

@@ -1,9 +1,10 @@
-//! Per-client and global rate limits (governor). Every route has a per-client limit, checked first;
-//! only requests that pass it count against the global cap, so one client cannot use the cap up for
-//! everyone. Keys are client addresses (IPv6 by /64) held only in this process's memory, never
-//! stored or logged; limits are per instance.
+//! Per-client and per-group global rate limits (governor). Every route belongs to a group with a
+//! per-client limit, checked first, and a global cap of its own: only requests that pass their
+//! client's limit count against the cap, so one client cannot use it up, and each group has its own,
+//! so a flood of cheap page views cannot starve submissions. Keys are client addresses (IPv6 by /64)
+//! held only in this process's memory, never stored or logged; limits are per instance.
 use crate::clock::Clock;
-use crate::config::{LimitSettings, QuotaSettings};
+use crate::config::{GroupLimit, LimitSettings, QuotaSettings};
 use crate::http::error::{ApiError, AppError, PageError};
 use crate::http::lang::Lang;
 use crate::state::AppState;
@@ -36,18 +37,27 @@ pub enum Group {
     FollowUp,
     Browse,
     Login,
+    Ops,
+    Unknown,
+}
+
+/// One group's limiters: per client, and all its clients together.
+struct GroupLimiter {
+    client: Keyed,
+    global: Global,
 }
 
 pub struct Limiters {
-    submit: Keyed,
-    lookup: Keyed,
-    follow_up: Keyed,
-    browse: Keyed,
-    login: Keyed,
+    submit: GroupLimiter,
+    lookup: GroupLimiter,
+    follow_up: GroupLimiter,
+    browse: GroupLimiter,
+    login: GroupLimiter,
+    ops: GroupLimiter,
+    unknown: GroupLimiter,
     /// Attempts on one account from one address: guessing one officer's password slows down, while
     /// the officer, signing in from elsewhere, is never locked out.
     login_account: PerAccount,
-    global: Global,
     clock: Clock,
 }
 
@@ -73,35 +83,45 @@ fn quota(q: QuotaSettings) -> Quota {
 
 impl Limiters {
     pub fn new(settings: &LimitSettings, clock: Clock) -> Self {
-        let keyed = |q| RateLimiter::new(quota(q), DefaultKeyedStateStore::default(), clock.clone());
+        let group = |g: GroupLimit| GroupLimiter {
+            client: RateLimiter::new(quota(g.client()), DefaultKeyedStateStore::default(), clock.clone()),
+            global: RateLimiter::direct_with_clock(quota(g.global()), clock.clone()),
+        };
         Self {
-            submit: keyed(settings.submit),
-            lookup: keyed(settings.lookup),
-            follow_up: keyed(settings.follow_up),
-            browse: keyed(settings.browse),
-            login: keyed(settings.login),
+            submit: group(settings.submit),
+            lookup: group(settings.lookup),
+            follow_up: group(settings.follow_up),
+            browse: group(settings.browse),
+            login: group(settings.login),
+            ops: group(settings.ops),
+            unknown: group(settings.unknown),
             login_account: RateLimiter::new(
                 quota(settings.login_account),
                 DefaultKeyedStateStore::default(),
                 clock.clone(),
             ),
-            global: RateLimiter::direct_with_clock(quota(settings.global), clock.clone()),
             clock,
+        }
+    }
+
+    fn group(&self, group: Group) -> &GroupLimiter {
+        match group {
+            Group::Submit => &self.submit,
+            Group::Lookup => &self.lookup,
+            Group::FollowUp => &self.follow_up,
+            Group::Browse => &self.browse,
+            Group::Login => &self.login,
+            Group::Ops => &self.ops,
+            Group::Unknown => &self.unknown,
         }
     }
 
     fn check(&self, group: Group, ip: IpAddr) -> Result<(), u64> {
         let now = self.clock.now();
         let wait = |d: Duration| (d.as_secs() + u64::from(d.subsec_nanos() > 0)).max(1);
-        let limiter = match group {
-            Group::Submit => &self.submit,
-            Group::Lookup => &self.lookup,
-            Group::FollowUp => &self.follow_up,
-            Group::Browse => &self.browse,
-            Group::Login => &self.login,
-        };
-        limiter.check_key(&rate_key(ip)).map_err(|n| wait(n.wait_time_from(now)))?;
-        self.global.check().map_err(|n| wait(n.wait_time_from(now)))
+        let limiter = self.group(group);
+        limiter.client.check_key(&rate_key(ip)).map_err(|n| wait(n.wait_time_from(now)))?;
+        limiter.global.check().map_err(|n| wait(n.wait_time_from(now)))
     }
 
     /// Checks an attempt on `username` from `ip`; the seconds to wait when refused.
@@ -116,11 +136,11 @@ impl Limiters {
 
     /// Forgets keys whose limits have fully recovered, so memory stays bounded under a flood.
     pub fn retain_recent(&self) {
-        self.submit.retain_recent();
-        self.lookup.retain_recent();
-        self.follow_up.retain_recent();
-        self.browse.retain_recent();
-        self.login.retain_recent();
+        for g in
+            [&self.submit, &self.lookup, &self.follow_up, &self.browse, &self.login, &self.ops, &self.unknown]
+        {
+            g.client.retain_recent();
+        }
         self.login_account.retain_recent();
     }
 }
@@ -162,6 +182,14 @@ pub async fn lookup(State(state): State<AppState>, request: Request, next: Next)
 
 pub async fn follow_up(State(state): State<AppState>, request: Request, next: Next) -> Response {
     limit(&state, Group::FollowUp, request, next).await
+}
+
+pub async fn ops(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    limit(&state, Group::Ops, request, next).await
+}
+
+pub async fn unknown(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    limit(&state, Group::Unknown, request, next).await
 }
 
 #[cfg(test)]
