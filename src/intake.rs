@@ -149,7 +149,7 @@ pub async fn file(
     let acknowledge_due = state.calendar.due_date(today, deadlines.acknowledge_days);
     let result_due = state.calendar.due_date(today, deadlines.result_days);
 
-    let mut tx = state.store.pool().begin().await?;
+    let mut tx = state.store.begin().await?;
     let sequence = cases::next_sequence(&mut tx, i64::from(fiscal_year.be_year())).await?;
     if let Some(nonce) = form_nonce {
         let hash = blake3::derive_key("rongrian form nonce v1", nonce.as_bytes());
@@ -380,7 +380,7 @@ pub async fn add_message(
         &[unit_key, &state.keyring.escrow, &reporter],
     )?;
     let today = state.clock.today().to_string();
-    let mut tx = state.store.pool().begin().await?;
+    let mut tx = state.store.begin().await?;
     // The write comes first so SQLite takes its lock before the audit head is read.
     if !cases::insert_message(&mut tx, view.case_id, &view.unit_code, "reporter", &today, &sealed).await? {
         // The case was handed to another unit a moment ago: nothing is stored; the reporter resends.
@@ -441,7 +441,7 @@ async fn attach_rows(
         .ok_or_else(|| IntakeError::UnitWithoutKey(view.unit_code.clone()))?;
     let today = state.clock.today().to_string();
     let max_files = state.evidence.limits.max_files_per_case;
-    let mut tx = state.store.pool().begin().await?;
+    let mut tx = state.store.begin().await?;
     // The first write takes SQLite's lock before anything is counted.
     let adding = crate::evidence::record::Adding {
         case_id: view.case_id,

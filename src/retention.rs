@@ -95,7 +95,7 @@ pub async fn purge(p: &Purger<'_>) -> Result<Purged, RetentionError> {
     let mut done = Purged::default();
     let today = p.as_of.to_string();
     for d in due(p.store, p.settings, p.as_of).await? {
-        let mut tx = p.store.pool().begin().await.map_err(StorageError::from)?;
+        let mut tx = p.store.begin().await.map_err(StorageError::from)?;
         let detail = format!("closed_on={} track={} expired_on={}", d.closed_on, d.track, d.expires_on);
         let (action, keys) = match d.scope {
             Scope::Case => {

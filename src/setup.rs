@@ -142,7 +142,7 @@ async fn record(
     clock: &Clock,
 ) -> Result<(), SetupError> {
     let today = clock.today().to_string();
-    let mut tx = store.pool().begin().await.map_err(StorageError::from)?;
+    let mut tx = store.begin().await.map_err(StorageError::from)?;
     installation::insert(&mut tx, installation::ESCROW_RECIPIENT, &escrow.to_string()).await?;
     installation::insert(&mut tx, installation::INITIALISED_ON, &today).await?;
     for code in settings.unit_codes() {
@@ -174,7 +174,7 @@ pub async fn ensure_custody_key(
     clock: &Clock,
     audit_key: &AuditKey,
 ) -> Result<Vec<String>, SetupError> {
-    let mut tx = store.pool().begin().await.map_err(StorageError::from)?;
+    let mut tx = store.begin().await.map_err(StorageError::from)?;
     let Some(escrow) = installation::get(&mut tx, installation::ESCROW_RECIPIENT).await? else {
         return Ok(Vec::new());
     };
@@ -224,7 +224,7 @@ pub async fn ensure_unit_keys(
     store: &Store,
     clock: &Clock,
 ) -> Result<Vec<String>, SetupError> {
-    let mut tx = store.pool().begin().await.map_err(StorageError::from)?;
+    let mut tx = store.begin().await.map_err(StorageError::from)?;
     let Some(escrow) = installation::get(&mut tx, installation::ESCROW_RECIPIENT).await? else {
         return Ok(Vec::new());
     };
@@ -255,11 +255,8 @@ pub async fn record_configuration(
         path: PathBuf::from("configuration"),
         reason: "cannot serialise the fingerprints".into(),
     })?;
-    // Read before the transaction: on SQLite a transaction that reads first and then writes can
-    // fail at once when another writer holds the lock, instead of waiting for it.
-    let mut conn = store.pool().acquire().await.map_err(StorageError::from)?;
-    let before = installation::get(&mut conn, installation::CONFIG_FINGERPRINTS).await?;
-    drop(conn);
+    let mut tx = store.begin().await.map_err(StorageError::from)?;
+    let before = installation::get(&mut tx, installation::CONFIG_FINGERPRINTS).await?;
     let before: std::collections::BTreeMap<String, String> =
         before.as_deref().and_then(|t| serde_json::from_str(t).ok()).unwrap_or_default();
     let changed: Vec<String> =
@@ -267,7 +264,6 @@ pub async fn record_configuration(
     if changed.is_empty() {
         return Ok(changed);
     }
-    let mut tx = store.pool().begin().await.map_err(StorageError::from)?;
     installation::set(&mut tx, installation::CONFIG_FINGERPRINTS, &text).await?;
     let detail =
         if before.is_empty() { "first start".to_owned() } else { format!("sections={}", changed.join(",")) };

@@ -68,7 +68,7 @@ async fn queue_reminders(state: &AppState) -> Result<(), StorageError> {
     drop(conn);
     let now = state.clock.now_utc().unix_timestamp();
     for c in candidates {
-        let mut tx = state.store.pool().begin().await?;
+        let mut tx = state.store.begin().await?;
         if outbox::mark_reminded(&mut tx, c.case_id, c.kind, &c.due).await? {
             let event = if c.kind == "acknowledge" { Event::AcknowledgeDue } else { Event::ResultDue };
             let notice = Notice { event, unit: &c.unit_code, reference: &c.reference, due: Some(&c.due) };
@@ -120,7 +120,7 @@ async fn retention_daily(state: &AppState) -> Result<(), StorageError> {
 /// system, it lets `verify-audit --expect-head` prove that no entry was removed since.
 async fn mail_audit_head(state: &AppState) -> Result<(), StorageError> {
     let today = state.clock.today().to_string();
-    let mut tx = state.store.pool().begin().await?;
+    let mut tx = state.store.begin().await?;
     // One instance a day takes the task; the others see it done.
     if !installation::advance(&mut tx, installation::AUDIT_HEAD_MAILED_ON, &today).await? {
         return Ok(());

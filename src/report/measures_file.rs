@@ -46,7 +46,7 @@ async fn write(
     by: &Changer<'_>,
     detail: &str,
 ) -> Result<(), ImportError> {
-    let mut tx = store.pool().begin().await.map_err(StorageError::from)?;
+    let mut tx = store.begin().await.map_err(StorageError::from)?;
     measures::upsert_year(&mut tx, measures_list).await?;
     let today = by.today.to_string();
     let entry = AuditEntry {

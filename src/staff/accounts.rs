@@ -158,7 +158,7 @@ pub async fn create(ctx: &AdminContext<'_>, new: &NewStaff<'_>) -> Result<Creden
     let (cost, pepper, pw) = (ctx.settings.staff.password_cost(), ctx.pepper(), password_text.clone());
     let material = blocking(move || key_material(&pw, &personal, cost, &pepper)).await?;
     let totp = new_totp_secret(username, ctx.settings, ctx.cookie_key)?;
-    let mut tx = ctx.store.pool().begin().await?;
+    let mut tx = ctx.store.begin().await?;
     // The insert comes first: it takes SQLite's write lock, and a taken name is a conflict, not an error.
     let inserted = accounts::insert(
         &mut tx,
@@ -224,7 +224,7 @@ pub async fn grant(
     }
     let recipient = keys::parse_recipient(&account.personal_recipient)?;
     let wrapped = wrap_identity(unit_identity, &[&recipient])?;
-    let mut tx = ctx.store.pool().begin().await?;
+    let mut tx = ctx.store.begin().await?;
     if !accounts::grant_unit(
         &mut tx,
         unit,
@@ -259,7 +259,7 @@ async fn revoke_keys(conn: &mut sqlx::AnyConnection, account_id: i64) -> Result<
 /// Disables an account: its sessions end and its unit grants are revoked (a former officer's
 /// password must open nothing, even with a copy of the database).
 pub async fn disable(ctx: &AdminContext<'_>, username: &Username) -> Result<Vec<String>, StaffError> {
-    let mut tx = ctx.store.pool().begin().await?;
+    let mut tx = ctx.store.begin().await?;
     let id = accounts::disable(&mut tx, username.as_str())
         .await?
         .ok_or_else(|| StaffError::UnknownAccount(username.as_str().into()))?;
@@ -283,7 +283,7 @@ pub async fn reset(
     let (cost, pepper, pw) = (ctx.settings.staff.password_cost(), ctx.pepper(), password_text.clone());
     let material = blocking(move || key_material(&pw, &personal, cost, &pepper)).await?;
     let totp = new_totp_secret(username.as_str(), ctx.settings, ctx.cookie_key)?;
-    let mut tx = ctx.store.pool().begin().await?;
+    let mut tx = ctx.store.begin().await?;
     let id = accounts::replace_credentials(
         &mut tx,
         username.as_str(),
@@ -367,7 +367,7 @@ pub async fn change_password(
     }
     let (cost, personal) = (state.settings.staff.password_cost(), user.personal.clone());
     let material = blocking(move || key_material(&new, &personal, cost, &pepper)).await?;
-    let mut tx = state.store.pool().begin().await?;
+    let mut tx = state.store.begin().await?;
     let changed = accounts::replace_credentials(
         &mut tx,
         &account.username,
@@ -434,7 +434,7 @@ pub async fn complete_setup(
     let (cost, pepper) = (state.settings.staff.password_cost(), Pepper::from_server_key(&state.cookie_key));
     let material = blocking(move || key_material(&new, &personal, cost, &pepper)).await?;
     let totp = new_totp_secret(&account.username, &state.settings, &state.cookie_key)?;
-    let mut tx = state.store.pool().begin().await?;
+    let mut tx = state.store.begin().await?;
     let done = accounts::replace_credentials(
         &mut tx,
         &account.username,

@@ -116,7 +116,7 @@ impl From<sqlx::Error> for LoginFailure {
 async fn audit_login(state: &AppState, actor: &str, action: &str) -> Result<(), StaffError> {
     let today = state.clock.today().to_string();
     let entry = AuditEntry { recorded_on: &today, actor, action, case_id: None, detail: "" };
-    Ok(audit::record(state.store.pool(), &state.audit_key, &entry).await?)
+    Ok(audit::record(&state.store, &state.audit_key, &entry).await?)
 }
 
 /// Checks password (argon2id, off the async threads) and TOTP code, then opens a session. Every
@@ -163,7 +163,7 @@ pub async fn login(
     let envelope =
         seal::seal(identity_text(&personal).as_bytes(), &[&cookie.envelope_identity()?.to_public()])
             .map_err(StaffError::from)?;
-    let mut tx = state.store.pool().begin().await?;
+    let mut tx = state.store.begin().await?;
     if !accounts::use_totp_step(&mut tx, account.id, step).await? {
         drop(tx);
         audit_login(state, &account.username, "login.totp_replayed").await?;
@@ -250,7 +250,7 @@ pub async fn resume(state: &AppState, cookie_value: &str) -> Result<Option<Staff
 
 /// Ends the session: the sealed personal key is deleted with it.
 pub async fn logout(state: &AppState, user: &StaffUser) -> Result<(), StaffError> {
-    let mut tx = state.store.pool().begin().await?;
+    let mut tx = state.store.begin().await?;
     accounts::delete_session(&mut tx, &user.session_hash).await?;
     let today = state.clock.today().to_string();
     audit::append(

@@ -189,7 +189,7 @@ pub async fn send_message(
         &[&unit.to_public(), &state.keyring.escrow, &reporter],
     )?;
     let today = state.clock.today().to_string();
-    let mut tx = state.store.pool().begin().await?;
+    let mut tx = state.store.begin().await?;
     if !cases::insert_message(&mut tx, row.id, &row.unit_code, "staff", &today, &body).await? {
         return Ok(Done::NotFound);
     }
@@ -232,7 +232,7 @@ pub async fn transition(
         _ => (None, None, None),
     };
     let today = state.clock.today().to_string();
-    let mut tx = state.store.pool().begin().await?;
+    let mut tx = state.store.begin().await?;
     let moved = cases::transition(
         &mut tx,
         &cases::Transition {
@@ -376,7 +376,7 @@ async fn move_case(
     };
     let escrow = &state.keyring.escrow;
     let today = state.clock.today().to_string();
-    let mut tx = state.store.pool().begin().await?;
+    let mut tx = state.store.begin().await?;
     if !cases::lock_for_reassignment(&mut tx, row.id, &row.unit_code).await? {
         return Ok(refused());
     }
@@ -463,7 +463,7 @@ pub async fn set_measure_links(
     let Some((row, _)) = load(state, user, reference).await? else { return Ok(Done::NotFound) };
     let Some(current) = measure_links(state, user, reference).await? else { return Ok(Done::NotFound) };
     let today = state.clock.today().to_string();
-    let mut tx = state.store.pool().begin().await?;
+    let mut tx = state.store.begin().await?;
     let mut changes = Vec::new();
     for (id, m, linked) in &current {
         let wanted = numbers.contains(&m.number);

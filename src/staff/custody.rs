@@ -76,7 +76,7 @@ pub async fn grant(
     let recipient = keys::parse_recipient(&account.personal_recipient)?;
     let wrapped = keys::wrap_identity(custody_key, &[&recipient])?;
     let today = ctx.clock.today().to_string();
-    let mut tx = ctx.store.pool().begin().await?;
+    let mut tx = ctx.store.begin().await?;
     if !custody::grant(&mut tx, account.id, &account.personal_recipient, &wrapped, &today).await? {
         return Err(StaffError::PendingSetup(username.as_str().into()));
     }
@@ -145,7 +145,7 @@ pub async fn request(
         &[&state.keyring.custody, &state.keyring.escrow, &user.personal.to_public()],
     )?;
     let today = state.clock.today().to_string();
-    let mut tx = state.store.pool().begin().await?;
+    let mut tx = state.store.begin().await?;
     let id = custody::insert_request(
         &mut tx,
         &NewRequest {
@@ -281,7 +281,7 @@ pub async fn decide(
     };
     let today = state.clock.today().to_string();
     let status = if approve { RequestStatus::Approved } else { RequestStatus::Denied };
-    let mut tx = state.store.pool().begin().await?;
+    let mut tx = state.store.begin().await?;
     let decision = Decision {
         id: request.id,
         status,
@@ -350,7 +350,7 @@ pub async fn open_as_custodian(
         &[&state.keyring.custody, &state.keyring.escrow, &user.personal.to_public()],
     )?;
     let today = state.clock.today().to_string();
-    let mut tx = state.store.pool().begin().await?;
+    let mut tx = state.store.begin().await?;
     let id = custody::insert_request(
         &mut tx,
         &NewRequest {
@@ -418,7 +418,7 @@ pub async fn view_disclosed(
     let sealed = request.disclosed_identity.ok_or(StaffError::Corrupt("disclosed identity"))?;
     // A disclosure sealed to a key the officer has since replaced (a reset) no longer opens.
     let Ok(identity) = seal::open_json::<ReporterIdentity>(&sealed, &user.personal) else { return Ok(None) };
-    let mut tx = state.store.pool().begin().await?;
+    let mut tx = state.store.begin().await?;
     audit_case(&mut tx, state, &user.username, "identity.viewed", row.id, &format!("request={}", request.id))
         .await?;
     audit::commit(tx, &state.audit_key).await?;
@@ -447,15 +447,12 @@ pub async fn reseal_identities(
     audit_key: &audit::AuditKey,
     escrow: &x25519::Identity,
 ) -> Result<usize, StaffError> {
-    let mut conn = store.pool().acquire().await?;
-    let key = custody::key(&mut conn).await?.ok_or(StaffError::Corrupt("no custody key"))?;
-    let identities = custody::all_identities(&mut conn).await?;
-    drop(conn);
+    let mut tx = store.begin().await?;
+    let key = custody::key(&mut tx).await?.ok_or(StaffError::Corrupt("no custody key"))?;
+    let identities = custody::all_identities(&mut tx).await?;
     let custody_recipient = keys::parse_recipient(&key.recipient)?;
     let escrow_recipient = escrow.to_public();
     let mut count = 0;
-    // Writes only inside the transaction (identities filed meanwhile are sealed to the custody key).
-    let mut tx = store.pool().begin().await?;
     for (case_id, sealed) in identities {
         let plain = seal::open(&sealed, escrow)?;
         // The padded plaintext is sealed again as it is, so its size bucket stays the same.

@@ -96,7 +96,7 @@ async fn attach_rows(
         return Ok(Attached::Refused);
     }
     let today = state.clock.today().to_string();
-    let mut tx = state.store.pool().begin().await?;
+    let mut tx = state.store.begin().await?;
     let recipients = [unit_key.to_public(), state.keyring.escrow.clone()];
     let meta_recipients: Vec<&x25519::Recipient> = recipients.iter().collect();
     let adding = record::Adding {

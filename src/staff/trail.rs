@@ -14,5 +14,5 @@ pub async fn record_read(
 ) -> Result<(), StaffError> {
     let today = state.clock.today().to_string();
     let entry = AuditEntry { recorded_on: &today, actor: &user.username, action, case_id, detail };
-    Ok(audit::record(state.store.pool(), &state.audit_key, &entry).await?)
+    Ok(audit::record(&state.store, &state.audit_key, &entry).await?)
 }

@@ -144,11 +144,11 @@ pub async fn refresh_anchor(pool: &sqlx::AnyPool, key: &AuditKey) -> Result<(), 
 
 /// Appends an entry in a transaction of its own (for events that write nothing else).
 pub async fn record(
-    pool: &sqlx::AnyPool,
+    store: &super::Store,
     key: &AuditKey,
     entry: &AuditEntry<'_>,
 ) -> Result<(), StorageError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = store.begin().await?;
     append(&mut tx, key, entry).await?;
     commit(tx, key).await
 }
