@@ -29,7 +29,8 @@ async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
     std::fs::create_dir_all(&settings.server.data_dir)
         .with_context(|| format!("cannot create {}", settings.server.data_dir.display()))?;
     let url = setup::database_url(&settings.server.database_url, &settings.server.data_dir);
-    Ok(Store::connect(&url).await?)
+    let timeout = std::time::Duration::from_secs(settings.server.database_timeout_secs.max(1));
+    Ok(Store::connect_with(&url, timeout).await?)
 }
 
 #[tokio::main]

@@ -100,6 +100,8 @@ pub struct ServerSettings {
     pub listen: SocketAddr,
     pub data_dir: PathBuf,
     pub database_url: SecretString,
+    /// How long a request waits for a database connection before it is answered 503.
+    pub database_timeout_secs: u64,
     pub public_base_url: String,
     pub trusted_proxies: Vec<IpAddr>,
     pub secure_cookies: bool,

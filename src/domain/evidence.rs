@@ -173,7 +173,7 @@ impl FileName {
         let last = raw.rsplit(['/', '\\']).next().unwrap_or("");
         let cleaned: String = last
             .chars()
-            .filter(|c| !c.is_control() && !is_invisible_format(*c))
+            .filter(|c| !c.is_control() && !super::text::is_invisible_format(*c))
             .collect::<String>()
             .trim()
             .trim_start_matches('.')
@@ -207,11 +207,6 @@ impl FileName {
         let ext = self.extension();
         kinds.iter().copied().find(|k| k.extensions().contains(&ext.as_str()))
     }
-}
-
-/// Bidirectional controls and zero-width characters that can make a name look like another.
-fn is_invisible_format(c: char) -> bool {
-    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
 }
 
 #[cfg(test)]

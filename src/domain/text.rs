@@ -1,5 +1,27 @@
-//! Free-text fields: trimmed, line endings normalised, control characters refused, length bounded.
+//! Free-text fields: trimmed, line endings normalised, invisible formatting removed, control
+//! characters refused, length bounded.
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
+
+/// Bidirectional controls, zero-width characters and the byte-order mark: they can make one text
+/// look like another (a name, a file ending, a reference), and nothing a reporter means needs them.
+pub fn is_invisible_format(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+}
+
+/// The text without invisible formatting characters (borrowed when there were none).
+pub fn strip_invisible(input: &str) -> Cow<'_, str> {
+    if input.chars().any(is_invisible_format) {
+        Cow::Owned(input.chars().filter(|c| !is_invisible_format(*c)).collect())
+    } else {
+        Cow::Borrowed(input)
+    }
+}
+
+/// Whether the text holds a control character other than a line break or a tab.
+pub fn has_control(input: &str) -> bool {
+    input.chars().any(|c| c.is_control() && c != '\n' && c != '\t')
+}
 
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
@@ -21,12 +43,12 @@ impl BoundedText {
 
     /// Parses an optional field: blank input is `None`, not an error.
     pub fn parse_optional(input: &str, max_chars: usize) -> Result<Option<Self>, TextError> {
-        let normalised = input.replace("\r\n", "\n").replace('\r', "\n");
+        let normalised = strip_invisible(input).replace("\r\n", "\n").replace('\r', "\n");
         let trimmed = normalised.trim();
         if trimmed.is_empty() {
             return Ok(None);
         }
-        if trimmed.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        if has_control(trimmed) {
             return Err(TextError::ControlCharacter);
         }
         if trimmed.chars().count() > max_chars {
@@ -64,6 +86,16 @@ mod tests {
         assert_eq!(BoundedText::parse_optional(" \n ", 10), Ok(None));
         assert_eq!(BoundedText::parse("abcdef", 5), Err(TextError::TooLong { max_chars: 5 }));
         assert_eq!(BoundedText::parse("a\u{0}b", 5), Err(TextError::ControlCharacter));
+    }
+
+    #[test]
+    fn invisible_formatting_is_removed() {
+        // A right-to-left override would show "exe.gpj" as "jpg.exe"; zero-width joins hide a word.
+        let t = BoundedText::parse("\u{FEFF}ab\u{202E}cd\u{200B}e\u{2066}f\u{200F}", 20).unwrap();
+        assert_eq!(t.as_str(), "abcdef");
+        assert_eq!(BoundedText::parse_optional("\u{200B}\u{200C} ", 5), Ok(None));
+        assert!(matches!(strip_invisible("ไม่มี"), Cow::Borrowed(_)));
+        assert_eq!(BoundedText::parse("a\u{1B}[31mb", 20), Err(TextError::ControlCharacter));
     }
 
     #[test]

@@ -52,7 +52,21 @@ pub enum AppError {
         en: String,
         th: String,
     },
+    /// The database cannot be reached now; nothing was saved and the request may be sent again.
+    Unavailable(String),
     Internal(String),
+}
+
+/// Whether an error, or any error it came from, is the database being out of reach.
+fn database_unavailable(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut current = Some(error);
+    while let Some(e) = current {
+        if let Some(sql) = e.downcast_ref::<sqlx::Error>() {
+            return crate::storage::is_unavailable(sql);
+        }
+        current = e.source();
+    }
+    false
 }
 
 impl From<IntakeError> for AppError {
@@ -70,12 +84,21 @@ impl From<IntakeError> for AppError {
                 en: "The case was just handed to another office. Nothing was saved; please send it again.",
                 th: "เรื่องนี้เพิ่งถูกส่งต่อไปยังหน่วยงานอื่น ข้อความยังไม่ถูกบันทึก กรุณาส่งอีกครั้ง",
             },
-            other => AppError::Internal(other.to_string()),
+            other => AppError::internal(&other),
         }
     }
 }
 
 impl AppError {
+    /// A server-side failure: 503 when the database is out of reach, 500 otherwise.
+    pub fn internal<E: std::error::Error + 'static>(error: &E) -> Self {
+        if database_unavailable(error) {
+            AppError::Unavailable(error.to_string())
+        } else {
+            AppError::Internal(error.to_string())
+        }
+    }
+
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::BadRequest { .. } | AppError::Invalid { .. } | AppError::Token(_) => {
@@ -92,6 +115,7 @@ impl AppError {
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Upload { status, .. } => *status,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -113,6 +137,7 @@ impl AppError {
             AppError::AlreadySubmitted => "already_submitted",
             AppError::CaseClosed => "case_closed",
             AppError::Conflict { .. } => "conflict",
+            AppError::Unavailable(_) => "unavailable",
             AppError::Internal(_) => "internal_error",
         }
     }
@@ -142,6 +167,9 @@ impl AppError {
             AppError::AlreadySubmitted => "This form was already submitted, so it was not filed again. The follow-up code is shown only once, on the first submission; if you did not keep it, please file again or contact the office.".into(),
             AppError::CaseClosed => "This case is closed and no longer takes new information.".into(),
             AppError::Conflict { en, .. } => (*en).to_owned(),
+            AppError::Unavailable(_) => {
+                "The service cannot reach its database just now. Nothing was saved; please send it again in a minute.".into()
+            }
             AppError::Internal(_) => {
                 "Something went wrong on our side. Please try again later.".into()
             }
@@ -166,14 +194,19 @@ impl AppError {
             AppError::AlreadySubmitted => "แบบฟอร์มนี้ส่งเรื่องไปแล้ว ระบบจึงไม่บันทึกซ้ำ รหัสติดตามเรื่องแสดงเพียงครั้งเดียวเมื่อส่งครั้งแรก หากท่านไม่ได้บันทึกรหัสไว้ โปรดยื่นเรื่องใหม่หรือติดต่อหน่วยงาน".into(),
             AppError::CaseClosed => "เรื่องนี้ดำเนินการเสร็จสิ้นแล้ว จึงไม่รับข้อมูลเพิ่มเติม".into(),
             AppError::Conflict { th, .. } => (*th).to_owned(),
+            AppError::Unavailable(_) => {
+                "ระบบฐานข้อมูลไม่พร้อมให้บริการชั่วคราว ข้อมูลที่ส่งยังไม่ถูกบันทึก กรุณาส่งอีกครั้งในอีกสักครู่".into()
+            }
             AppError::Internal(_) => "ระบบขัดข้องชั่วคราว กรุณาลองใหม่ภายหลัง".into(),
         }
     }
 
     fn log(&self) {
-        if let AppError::Internal(cause) = self {
+        match self {
             // Causes come from our own error types, which never carry content, tokens or addresses.
-            tracing::error!(cause = %cause, "request failed");
+            AppError::Internal(cause) => tracing::error!(cause = %cause, "request failed"),
+            AppError::Unavailable(cause) => tracing::warn!(cause = %cause, "database unavailable"),
+            _ => {}
         }
     }
 
@@ -183,8 +216,21 @@ impl AppError {
         {
             response.headers_mut().insert(header::RETRY_AFTER, v);
         }
-        if let AppError::Unauthorized = self {
-            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        if let AppError::Unavailable(_) = self {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("30"));
+        }
+        // RFC 6750: a missing credential names the scheme; a malformed one says so too.
+        match self {
+            AppError::Unauthorized => {
+                response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
+            AppError::Token(_) => {
+                response.headers_mut().insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Bearer error=\"invalid_request\""),
+                );
+            }
+            _ => {}
         }
     }
 }

@@ -2,6 +2,7 @@
 //! an unknown field or malformed JSON is refused with a clear error instead of being repaired.
 use super::error::{AppError, PageError};
 use super::lang::Lang;
+use crate::domain::text::{is_invisible_format, strip_invisible};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum_csrf::CsrfToken;
@@ -76,6 +77,21 @@ pub fn parse_form<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
             return Err(NOT_UTF8);
         }
     }
+    let malformed = |_| AppError::BadRequest {
+        code: "malformed_form",
+        en: "The form has unexpected or malformed fields.",
+        th: "แบบฟอร์มมีช่องข้อมูลที่ไม่ถูกต้อง กรุณาส่งจากแบบฟอร์มของเว็บไซต์นี้",
+    };
+    // Invisible formatting is removed from every field before any handler sees it.
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(text).map_err(malformed)?;
+    if pairs.iter().any(|(k, v)| k.chars().chain(v.chars()).any(is_invisible_format)) {
+        let cleaned: Vec<(String, String)> = pairs
+            .into_iter()
+            .map(|(k, v)| (strip_invisible(&k).into_owned(), strip_invisible(&v).into_owned()))
+            .collect();
+        let text = serde_urlencoded::to_string(&cleaned).map_err(|_| NOT_UTF8)?;
+        return serde_urlencoded::from_str(&text).map_err(malformed);
+    }
     serde_urlencoded::from_str(text).map_err(|_| AppError::BadRequest {
         code: "malformed_form",
         en: "The form has unexpected or malformed fields.",
@@ -92,7 +108,21 @@ pub fn parse_json<T: DeserializeOwned>(headers: &axum::http::HeaderMap, bytes: &
     if !is_json {
         return Err(AppError::UnsupportedMediaType);
     }
-    serde_json::from_slice(bytes).map_err(|e| match e.classify() {
+    let mut value: serde_json::Value = serde_json::from_slice(bytes).map_err(|_| AppError::BadRequest {
+        code: "malformed_json",
+        en: "The body is not valid UTF-8 JSON.",
+        th: "ข้อมูลไม่ใช่ JSON ที่ถูกต้อง",
+    })?;
+    // A struct would also accept its fields as an array in order; only an object is an answer.
+    if !value.is_object() {
+        return Err(AppError::BadRequest {
+            code: "json_not_object",
+            en: "The body must be a JSON object.",
+            th: "ข้อมูลต้องเป็นออบเจกต์ JSON",
+        });
+    }
+    strip_invisible_json(&mut value);
+    serde_json::from_value(value).map_err(|e| match e.classify() {
         serde_json::error::Category::Data => AppError::BadRequest {
             code: "invalid_fields",
             en: "The JSON has unknown fields or fields of the wrong type.",
@@ -104,6 +134,26 @@ pub fn parse_json<T: DeserializeOwned>(headers: &axum::http::HeaderMap, bytes: &
             th: "ข้อมูลไม่ใช่ JSON ที่ถูกต้อง",
         },
     })
+}
+
+/// Removes invisible formatting from every string (and key) of a JSON value.
+fn strip_invisible_json(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::String(s) => {
+            if let std::borrow::Cow::Owned(clean) = strip_invisible(s) {
+                *s = clean;
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(strip_invisible_json),
+        serde_json::Value::Object(map) => {
+            if map.keys().any(|k| k.chars().any(is_invisible_format)) {
+                let old = std::mem::take(map);
+                map.extend(old.into_iter().map(|(k, v)| (strip_invisible(&k).into_owned(), v)));
+            }
+            map.values_mut().for_each(strip_invisible_json);
+        }
+        _ => {}
+    }
 }
 
 #[cfg(test)]
@@ -123,5 +173,16 @@ mod tests {
         assert!(parse_form::<F>(b"a=\xff").is_err());
         assert_eq!(parse_form::<F>(b"a=%E0%B8%81+x").unwrap().a, "ก x");
         assert!(parse_form::<F>(b"a=1&b=2").is_err());
+    }
+
+    #[test]
+    fn invisible_formatting_is_removed_from_forms_and_json() {
+        assert_eq!(parse_form::<F>(b"a=x%E2%80%AEy%E2%80%8B").unwrap().a, "xy");
+        let mut headers = axum::http::HeaderMap::new();
+        headers.insert(axum::http::header::CONTENT_TYPE, "application/json".parse().unwrap());
+        let f: F = parse_json(&headers, "{\"a\": \"\u{2067}x\u{FEFF}\"}".as_bytes()).unwrap();
+        assert_eq!(f.a, "x");
+        let array = parse_json::<F>(&headers, br#"["x"]"#).map(|f| f.a);
+        assert!(matches!(array, Err(AppError::BadRequest { code: "json_not_object", .. })), "{array:?}");
     }
 }

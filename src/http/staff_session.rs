@@ -46,7 +46,7 @@ impl FromRequestParts<AppState> for Staff {
             }
             Ok(Some(user)) => Ok(Staff(user)),
             Ok(None) => Err(Redirect::to("/staff/login").into_response()),
-            Err(e) => Err(PageError(AppError::Internal(e.to_string()), lang).into_response()),
+            Err(e) => Err(PageError(AppError::internal(&e), lang).into_response()),
         }
     }
 }

@@ -170,6 +170,7 @@ async fn read_into<T: Send>(
                 value.extend_from_slice(&chunk);
             }
             let value = String::from_utf8(value).map_err(|_| MALFORMED)?;
+            let value = crate::domain::text::strip_invisible(&value).into_owned();
             form.fields.push((name, value));
             continue;
         };

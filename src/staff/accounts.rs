@@ -143,7 +143,11 @@ pub async fn create(ctx: &AdminContext<'_>, new: &NewStaff<'_>) -> Result<Creden
     if new.roles.is_empty() {
         return Err(StaffError::Invalid("an account needs at least one role".into()));
     }
-    let display_name = new.display_name.trim();
+    let display_name = crate::domain::text::strip_invisible(new.display_name);
+    let display_name = display_name.trim();
+    if crate::domain::text::has_control(display_name) {
+        return Err(StaffError::Invalid("the display name has a control character".into()));
+    }
     if display_name.is_empty() || display_name.chars().count() > 200 {
         return Err(StaffError::Invalid("the display name must be 1-200 characters".into()));
     }

@@ -30,6 +30,29 @@ pub enum StorageError {
     Corrupt(&'static str),
 }
 
+/// Whether a database error means the database cannot be reached or cannot take the work now
+/// (so the request may be tried again), rather than a fault in the request or the data.
+pub fn is_unavailable(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed
+        | sqlx::Error::Protocol(_) => true,
+        sqlx::Error::Database(db) => {
+            let code = db.code().unwrap_or_default();
+            // SQLite: busy, locked, disk full, cannot open. PostgreSQL: connection exceptions,
+            // insufficient resources, the server shutting down.
+            matches!(code.as_ref(), "5" | "6" | "13" | "14" | "261" | "262" | "517")
+                || code.starts_with("08")
+                || code.starts_with("53")
+                || matches!(code.as_ref(), "57P01" | "57P02" | "57P03")
+        }
+        _ => false,
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
@@ -49,6 +72,11 @@ impl Store {
     }
 
     pub async fn connect(url: &SecretString) -> Result<Self, StorageError> {
+        Self::connect_with(url, Duration::from_secs(10)).await
+    }
+
+    /// Connects; a request waits at most `acquire_timeout` for a connection.
+    pub async fn connect_with(url: &SecretString, acquire_timeout: Duration) -> Result<Self, StorageError> {
         sqlx::any::install_default_drivers();
         let url = url.expose_secret();
         let backend = if url.starts_with("sqlite:") {
@@ -59,7 +87,7 @@ impl Store {
             return Err(StorageError::UnsupportedUrl);
         };
         let options = AnyConnectOptions::from_str(url)?;
-        let mut pool = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(10));
+        let mut pool = AnyPoolOptions::new().acquire_timeout(acquire_timeout);
         if backend == Backend::Sqlite {
             // Durability first: a receipt shown to a reporter must survive a power cut.
             pool = pool.max_connections(8).after_connect(|conn, _| {

@@ -129,6 +129,29 @@ pub async fn compact(pool: &sqlx::AnyPool, backend: Backend) -> Result<(), Stora
             Err(StorageError::Corrupt("the write-ahead log stayed busy; run the purge again"))
         }
         Backend::Postgres => {
+            // VACUUM FULL copies a deleted tuple when a transaction older than the deletion is
+            // still running anywhere in the cluster (its own snapshot's horizon then reaches back
+            // before the deletion). Wait, a little, until every transaction older than one begun
+            // now has ended; this needs no privilege, unlike reading pg_stat_activity.
+            let marker: i64 =
+                sqlx::query("SELECT pg_current_xact_id()::text::bigint").fetch_one(pool).await?.try_get(0)?;
+            let mut settled = false;
+            for _ in 0..100 {
+                let oldest: i64 = sqlx::query("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
+                    .fetch_one(pool)
+                    .await?
+                    .try_get(0)?;
+                if oldest > marker {
+                    settled = true;
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            if !settled {
+                tracing::warn!(
+                    "a long transaction is running; purged rows may stay in the table files until the next purge"
+                );
+            }
             for table in ["cases", "case_messages", "case_events", "identity_requests", "attachments"] {
                 let sql = format!("VACUUM FULL {table}");
                 sqlx::query(sqlx::AssertSqlSafe(sql)).execute(pool).await?;

@@ -123,7 +123,8 @@ pub async fn spawn(db: Db, tweak: impl FnOnce(&mut Settings)) -> Option<TestApp>
     std::fs::create_dir_all(&data_dir).expect("data dir");
     let clock = Clock::manual(time::macros::datetime!(2026-03-16 10:00 +7));
     let url = setup::database_url(&settings.server.database_url, &data_dir);
-    let store = Store::connect(&url).await.expect("connect");
+    let timeout = std::time::Duration::from_secs(settings.server.database_timeout_secs);
+    let store = Store::connect_with(&url, timeout).await.expect("connect");
     setup::initialise(&settings, &DataPaths::new(&data_dir), &store, &escrow_file, &clock)
         .await
         .expect("init");

@@ -16,6 +16,7 @@ mod limits;
 mod mail;
 mod office;
 mod ops;
+mod outage;
 mod privacy;
 mod report;
 mod retention;

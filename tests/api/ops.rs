@@ -16,17 +16,17 @@ async fn readiness_follows_the_database_and_outages_fail_cleanly(db: Db) {
 
     let r =
         app.client.post(app.url("/api/v1/complaints")).json(&minimal_complaint()).send().await.expect("post");
-    assert_eq!(r.status(), 500);
+    assert_eq!(r.status(), 503, "a closed pool is the database being unavailable");
     let body = r.text().await.expect("text");
     assert!(
-        body.contains("internal_error") && !body.to_lowercase().contains("pool"),
+        body.contains("\"unavailable\"") && !body.to_lowercase().contains("pool"),
         "fixed text only: {body}"
     );
 
     let session_page = app.client.get(app.url("/report/corruption")).send().await.expect("get");
     assert_eq!(session_page.status(), 200, "the form itself needs no database");
     let r = app.status(receipt["token"].as_str().expect("token")).await;
-    assert_eq!(r.status(), 500);
+    assert_eq!(r.status(), 503);
     app.stop().await;
 
     // Nothing half-written: a fresh connection finds exactly the one case acknowledged before.

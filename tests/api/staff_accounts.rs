@@ -356,7 +356,35 @@ async fn staff_forms_need_the_csrf_token(db: Db) {
     assert_eq!(view["status"], "new", "nothing changed");
 }
 
+async fn staff_names_lose_invisible_formatting_and_refuse_controls(db: Db) {
+    use rongrian::domain::staff::{Roles, Username};
+    use rongrian::staff::accounts::{self, NewStaff};
+    use sqlx::Row;
+    let Some(app) = spawn(db, |_| {}).await else { return };
+    let secrets = app.secrets();
+    let ctx = app.admin_context(&secrets, "boss");
+    let roles = Roles::new([Role::IntakeOfficer]);
+    let name = Username::parse("somchai").expect("username");
+    let new =
+        NewStaff {
+            username: &name, display_name: "\u{202E}สมชาย\u{200B} ใจดี", roles: &roles, email: None
+        };
+    accounts::create(&ctx, &new).await.expect("create");
+    let row = sqlx::query("SELECT display_name FROM accounts WHERE username = $1")
+        .bind("somchai")
+        .fetch_one(app.state.store.pool())
+        .await
+        .expect("row");
+    assert_eq!(row.try_get::<String, _>(0).expect("name"), "สมชาย ใจดี");
+    let other = Username::parse("somsak").expect("username");
+    let bell = NewStaff {
+        username: &other, display_name: "สมศักดิ์\u{7}", roles: &roles, email: None
+    };
+    assert!(accounts::create(&ctx, &bell).await.is_err(), "a control character is refused");
+}
+
 on_both_databases!(
+    staff_names_lose_invisible_formatting_and_refuse_controls,
     an_account_made_by_an_administrator_starts_with_its_holders_own_secrets,
     staff_forms_need_the_csrf_token,
     officers_register_cases_that_arrived_another_way,

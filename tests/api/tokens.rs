@@ -51,6 +51,20 @@ async fn api_tokens_are_checked_before_lookup_and_misses_are_uniform(db: Db) {
         .await
         .expect("get");
     assert_eq!(other_scheme.status(), 401);
+    assert_eq!(other_scheme.headers()["www-authenticate"], "Bearer");
+    for malformed in ["Bearer", "Bearer ", "Token", "Bearer\tABCD"] {
+        let response = app
+            .client
+            .get(app.url("/api/v1/complaints/status"))
+            .header("authorization", malformed)
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(response.status(), 401, "{malformed:?}");
+        assert_eq!(response.headers()["www-authenticate"], "Bearer", "{malformed:?}");
+    }
+    let typo = app.status("ABCD-!!!!-EFGH").await;
+    assert_eq!(typo.headers()["www-authenticate"], "Bearer error=\"invalid_request\"");
     let lower = app
         .client
         .get(app.url("/api/v1/complaints/status"))

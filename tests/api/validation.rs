@@ -148,7 +148,49 @@ async fn api_rejects_malformed_oversized_and_invalid_input_without_storing(db: D
     assert_eq!(app.case_count().await, 0, "nothing was stored");
 }
 
+async fn invisible_formatting_is_removed_and_arrays_are_refused(db: Db) {
+    let Some(app) = spawn(db, generous).await else { return };
+    // Through the API: bidirectional overrides, zero-width characters and a byte-order mark.
+    let mut body = minimal_complaint();
+    body["subject"] = "\u{FEFF}เรียก\u{202E}รับ\u{200B}เงิน\u{2066}".into();
+    body["persons"] = serde_json::json!([{"name": "นาย\u{200D}ก"}]);
+    let receipt = app.submit_json(&body).await;
+    let view: serde_json::Value =
+        app.status(receipt["token"].as_str().expect("token")).await.json().await.expect("json");
+    assert_eq!(view["complaint"]["subject"], "เรียกรับเงิน");
+    assert_eq!(view["complaint"]["persons"][0]["name"], "นายก");
+
+    // Through the page form: the receipt page shows the subject cleaned.
+    let path = "/report/general";
+    let session = app.form_session(&app.client, path).await;
+    let fields = [
+        ("category", "nuisance"),
+        ("subject", "ถนน\u{202D}ชำรุด"),
+        ("description", "หลุม\u{200F}บ่อ"),
+        ("relationship", "witness"),
+    ];
+    let response = app.post_form(&app.client, path, &session, &fields).await;
+    assert!(response.status().is_success() || response.status().is_redirection(), "{}", response.status());
+
+    // A body that is an array would fill a struct's fields in order: it is refused.
+    let before = app.case_count().await;
+    let array = serde_json::json!(["corruption", "bribery", "เรื่อง", "รายละเอียด", "victim"]);
+    let response = app.client.post(app.url("/api/v1/complaints")).json(&array).send().await.expect("post");
+    assert_eq!(response.status(), 400);
+    let error: serde_json::Value = response.json().await.expect("json");
+    assert_eq!(error["error"]["code"], "json_not_object");
+    assert_eq!(app.case_count().await, before, "nothing was filed");
+
+    // A control character (an escape sequence) is refused, not stored.
+    let mut body = minimal_complaint();
+    body["subject"] = "ก\u{1B}[2Jข".into();
+    let response = app.client.post(app.url("/api/v1/complaints")).json(&body).send().await.expect("post");
+    assert_eq!(response.status(), 422);
+    assert_eq!(app.case_count().await, before);
+}
+
 on_both_databases!(
     form_rejects_bad_csrf_bad_id_and_bad_encoding_without_storing,
     api_rejects_malformed_oversized_and_invalid_input_without_storing,
+    invisible_formatting_is_removed_and_arrays_are_refused,
 );

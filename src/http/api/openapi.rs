@@ -13,6 +13,12 @@ pub fn spec() -> Value {
     let error = json!({"$ref": "#/components/schemas/Error"});
     let err = |description: &str| json!({"description": description, "content": {"application/json": {"schema": error}}});
     let text = |max: usize| json!({"type": "string", "maxLength": max});
+    // Required text: blank (spaces only) is refused as well as empty.
+    let required = |max: usize| json!({"type": "string", "minLength": 1, "maxLength": max, "pattern": "\\S"});
+    let timeout =
+        json!({"description": "The request took longer than the configured limit; nothing was saved"});
+    let busy = err("Rate limited; see Retry-After");
+    let down = err("The database or evidence store is unreachable; nothing was saved; see Retry-After");
     let allowed =
         crate::domain::evidence::FileKind::ALL.iter().map(|k| k.code()).collect::<Vec<_>>().join(", ");
     let attachments = json!({"post": {
@@ -30,11 +36,11 @@ pub fn spec() -> Value {
             "201": {"description": "Added", "content": {"application/json": {"schema": {"type": "object", "properties": {
                 "attachments": {"type": "array", "items": {"$ref": "#/components/schemas/Attachment"}}
             }}}}},
-            "400": err("Malformed token or upload, or no file"), "401": err("No `Authorization: Bearer` token"),
+            "400": err("Malformed token or upload, or no file"), "401": err("No `Authorization: Bearer` token, or another scheme"),
             "404": err("No case matches the token"), "409": err("The case is closed, or holds the most files it may"),
             "413": err("A file is larger than the limit"), "415": err("A type that is not accepted, a content that does not match the file name, or not multipart"),
             "422": err("Metadata could not be removed (a damaged or encrypted file); send it with keep_metadata=true"),
-            "429": err("Rate limited"), "503": err("The evidence store is unavailable; nothing was saved")
+            "408": timeout, "429": busy, "503": down
         }
     }});
     let attachment = json!({"type": "object", "properties": {
@@ -72,7 +78,9 @@ pub fn spec() -> Value {
                 "responses": {
                     "201": {"description": "Received", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Receipt"}}}},
                     "400": err("Malformed request"), "413": err("Body too large"), "415": err("Not JSON"),
-                    "422": err("Validation failed; `error.fields` lists each problem"), "429": err("Rate limited; see Retry-After")
+                    "409": err("The same form was submitted twice"),
+                    "422": err("Validation failed; `error.fields` lists each problem"),
+                    "408": timeout, "429": busy, "503": down
                 }
             }},
             "/api/v1/complaints/status": {"get": {
@@ -81,8 +89,8 @@ pub fn spec() -> Value {
                 "responses": {
                     "200": {"description": "The reporter's view", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ReporterView"}}}},
                     "400": err("Malformed token (a typo is reported as `token_typo`)"),
-                    "401": err("No `Authorization: Bearer` token"),
-                    "404": err("No case matches the token"), "429": err("Rate limited")
+                    "401": err("No `Authorization: Bearer` token, or another scheme"),
+                    "404": err("No case matches the token"), "408": timeout, "429": busy, "503": down
                 }
             }},
             "/api/v1/complaints/attachments": attachments,
@@ -91,13 +99,14 @@ pub fn spec() -> Value {
                 "security": [{"submissionToken": []}],
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {
                     "type": "object", "additionalProperties": false, "required": ["text"],
-                    "properties": {"text": text(MAX_MESSAGE)}
+                    "properties": {"text": required(MAX_MESSAGE)}
                 }}}},
                 "responses": {
                     "201": {"description": "Added; the updated view", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ReporterView"}}}},
-                    "400": err("Malformed request or token"), "401": err("No `Authorization: Bearer` token"),
-                    "404": err("No case matches the token"),
-                    "422": err("Validation failed"), "429": err("Rate limited")
+                    "400": err("Malformed request or token"), "401": err("No `Authorization: Bearer` token, or another scheme"),
+                    "404": err("No case matches the token"), "409": err("The case is closed"),
+                    "413": err("Body too large"), "415": err("Not JSON"),
+                    "422": err("Validation failed"), "408": timeout, "429": busy, "503": down
                 }
             }}
         },
@@ -116,8 +125,8 @@ pub fn spec() -> Value {
                         "track": {"type": "string", "enum": codes(Track::ALL, Track::code)},
                         "category": {"type": "string", "enum": codes(Category::ALL, Category::code),
                                      "description": "Must belong to the track"},
-                        "subject": text(MAX_SUBJECT),
-                        "description": text(MAX_DESCRIPTION),
+                        "subject": required(MAX_SUBJECT),
+                        "description": required(MAX_DESCRIPTION),
                         "event_time": text(MAX_SHORT),
                         "event_place": text(MAX_SHORT),
                         "persons": {"type": "array", "maxItems": MAX_PERSONS, "items": {

@@ -30,8 +30,8 @@ pub fn token_of(csrf: &CsrfToken, l: Lang) -> Result<String, PageError> {
     csrf.authenticity_token().map_err(|_| PageError(AppError::Internal("csrf token".into()), l))
 }
 
-pub fn internal<E: std::fmt::Display>(l: Lang) -> impl Fn(E) -> PageError {
-    move |e| PageError(AppError::Internal(e.to_string()), l)
+pub fn internal<E: std::error::Error + 'static>(l: Lang) -> impl Fn(E) -> PageError {
+    move |e| PageError(AppError::internal(&e), l)
 }
 
 pub fn require_role(user: &StaffUser, role: Role, l: Lang) -> Result<(), PageError> {

@@ -100,7 +100,7 @@ pub async fn login(
             };
             Ok((csrf, render_with_status(&page, StatusCode::UNAUTHORIZED)).into_response())
         }
-        Err(auth::LoginFailure::Failed(e)) => Err(PageError(AppError::Internal(e.to_string()), l)),
+        Err(auth::LoginFailure::Failed(e)) => Err(PageError(AppError::internal(&e), l)),
     }
 }
 
@@ -346,9 +346,8 @@ pub async fn outbox(
 ) -> Result<Response, PageError> {
     require_role(&user, crate::domain::staff::Role::Administrator, l)?;
     crate::staff::trail::record_read(&state, &user, "outbox.read", None, "").await.map_err(internal(l))?;
-    let mut conn =
-        state.store.pool().acquire().await.map_err(|e| PageError(AppError::Internal(e.to_string()), l))?;
-    let storage = |e: crate::storage::StorageError| PageError(AppError::Internal(e.to_string()), l);
+    let mut conn = state.store.pool().acquire().await.map_err(|e| PageError(AppError::internal(&e), l))?;
+    let storage = |e: crate::storage::StorageError| PageError(AppError::internal(&e), l);
     let troubled = crate::storage::outbox::troubled(&mut conn).await.map_err(storage)?;
     let queued = crate::storage::outbox::count(&mut conn).await.map_err(storage)?;
     let chrome = Chrome::new(l, &state.settings.organisation, "/staff");
