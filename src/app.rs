@@ -68,13 +68,15 @@ impl App {
     pub async fn build(settings: Settings, store: Store, clock: Clock) -> Result<Self, StartError> {
         let paths = DataPaths::new(&settings.server.data_dir);
         let secrets = load_secrets(&paths)?;
+        crate::setup::check_secret_fingerprints(&store, &paths, &secrets).await?;
         let keyring = Keyring::load(&store, &settings.unit_codes()).await?;
         let routing = settings.routing_rules()?;
         let state = AppState {
             token_hasher: TokenHasher::new(secrets.token_hash_key),
             audit_key: AuditKey::anchored(secrets.audit_key, &settings.server.data_dir),
-            totp_key: Arc::new(crate::staff::accounts::totp_identity(&secrets.cookie_key)?),
-            cookie_key: Arc::new(secrets.cookie_key.clone()),
+            totp_key: Arc::new(crate::staff::accounts::totp_identity(&secrets.totp_key)?),
+            pepper_key: Arc::new(secrets.password_pepper.clone()),
+            totp_secret_key: Arc::new(secrets.totp_key.clone()),
             csrf: csrf_config(&secrets.cookie_key, settings.server.secure_cookies),
             limiters: Arc::new(Limiters::new(&settings.limits, clock.clone())),
             keyring: Arc::new(keyring),

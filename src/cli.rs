@@ -165,6 +165,8 @@ pub enum KeysAction {
         #[arg(long)]
         escrow_identity: PathBuf,
     },
+    /// Make a new totp.key and re-seal every officer's TOTP secret to it (stop the service first)
+    RotateTotp,
 }
 
 #[derive(Subcommand)]

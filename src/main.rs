@@ -110,8 +110,7 @@ async fn main() -> anyhow::Result<()> {
                 },
             )
             .await?;
-            println!("\nFirst administrator (shown once; change the password at first sign-in):");
-            print_credentials(&credentials);
+            hand_over_credentials(&credentials, &settings.server.data_dir)?;
         }
         Command::Users { location, action } => {
             apply_location(&mut settings, &location);
@@ -177,6 +176,12 @@ async fn main() -> anyhow::Result<()> {
                     let n = rongrian::staff::custody::reseal_identities(&store, &clock, &audit_key, &escrow)
                         .await?;
                     println!("re-sealed {n} identities to the identity-custody key and escrow");
+                }
+                KeysAction::RotateTotp => {
+                    let paths = DataPaths::new(&settings.server.data_dir);
+                    let secrets = setup::load_secrets(&paths)?;
+                    let n = setup::rotate_totp_key(&store, &paths, &secrets, &clock, &audit_key).await?;
+                    println!("made a new {} and re-sealed {n} TOTP secrets to it", paths.totp_key.display());
                 }
             }
         }
@@ -303,8 +308,36 @@ async fn first_start(
         },
     )
     .await?;
-    println!("\nFirst administrator, shown once (sign in at /staff/login):");
-    print_credentials(&credentials);
+    hand_over_credentials(&credentials, &settings.server.data_dir)?;
+    Ok(())
+}
+
+/// The first administrator's credentials: on a terminal they are printed once; otherwise (a
+/// service manager keeps standard output in its journal) they go to a 0600 file whose path alone
+/// is printed.
+fn hand_over_credentials(c: &Credentials, data_dir: &std::path::Path) -> anyhow::Result<()> {
+    use std::io::IsTerminal;
+    if std::io::stdout().is_terminal() {
+        println!("\nFirst administrator, shown once (sign in at /staff/login):");
+        print_credentials(c);
+        return Ok(());
+    }
+    let path = data_dir.join("first-administrator.txt");
+    let text = zeroize::Zeroizing::new(format!(
+        "First administrator of this Rongrian installation. Sign in at /staff/login, set your own\n\
+         password and TOTP at the first sign-in, then delete this file.\n\n\
+         username:     {}\npassword:     {}\nTOTP secret:  {}\nTOTP URI:     {}\n",
+        c.username,
+        c.password.as_str(),
+        c.totp_secret_base32.as_str(),
+        c.totp_url.as_str()
+    ));
+    rongrian::crypto::keys::write_private_file(&path, text.as_bytes())
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    println!(
+        "\nFirst administrator: credentials written to {} (mode 0600); delete it after the first sign-in.",
+        path.display()
+    );
     Ok(())
 }
 
@@ -315,7 +348,15 @@ fn staff_context<'a>(
     secrets: &'a setup::Secrets,
     audit_key: &'a audit::AuditKey,
 ) -> AdminContext<'a> {
-    AdminContext { store, settings, clock, cookie_key: &secrets.cookie_key, audit_key, actor: "cli" }
+    AdminContext {
+        store,
+        settings,
+        clock,
+        pepper_key: &secrets.password_pepper,
+        totp_key: &secrets.totp_key,
+        audit_key,
+        actor: "cli",
+    }
 }
 
 /// Prints what a new account needs once; it is not stored anywhere in the clear.

@@ -22,6 +22,17 @@ pub enum SetupError {
     SecretsMissing(PathBuf),
     #[error("{path}: {reason}")]
     Io { path: PathBuf, reason: String },
+    #[error(
+        "{file} is missing from {dir}: {consequence}. Restore it from the backup of this installation; \
+         do not create a new one"
+    )]
+    SecretFileMissing { dir: PathBuf, file: &'static str, consequence: &'static str },
+    #[error(
+        "the secrets in {dir} do not belong to this database ({files} differ from the fingerprints the \
+         database holds). Was the data directory or the database restored from another installation? \
+         Put back the matching secrets; refusing to start"
+    )]
+    SecretsMismatch { dir: PathBuf, files: String },
     #[error(transparent)]
     Storage(#[from] StorageError),
     #[error(transparent)]
@@ -33,8 +44,13 @@ pub struct DataPaths {
     pub data_dir: PathBuf,
     pub secrets_dir: PathBuf,
     pub token_hash_key: PathBuf,
+    /// CSRF cookies; rotatable: delete it and restart (open forms must be reloaded).
     pub cookie_key: PathBuf,
     pub audit_key: PathBuf,
+    /// argon2's secret input for every password and personal key: never rotated, kept in the backup.
+    pub password_pepper: PathBuf,
+    /// Seals the officers' TOTP secrets; rotatable with `rongrian keys rotate-totp`.
+    pub totp_key: PathBuf,
 }
 
 impl DataPaths {
@@ -45,27 +61,114 @@ impl DataPaths {
             token_hash_key: secrets_dir.join("token-hash.key"),
             cookie_key: secrets_dir.join("cookie.key"),
             audit_key: secrets_dir.join("audit-chain.key"),
+            password_pepper: secrets_dir.join("password-pepper.key"),
+            totp_key: secrets_dir.join("totp.key"),
             secrets_dir,
         }
     }
 
     pub fn has_secrets(&self) -> bool {
-        self.token_hash_key.exists() || self.cookie_key.exists() || self.audit_key.exists()
+        [&self.token_hash_key, &self.cookie_key, &self.audit_key, &self.password_pepper, &self.totp_key]
+            .iter()
+            .any(|p| p.exists())
     }
 }
 
+/// The server's secrets, one job each.
 pub struct Secrets {
     pub token_hash_key: Zeroizing<[u8; 32]>,
     pub cookie_key: Zeroizing<[u8; 32]>,
     pub audit_key: Zeroizing<[u8; 32]>,
+    pub password_pepper: Zeroizing<[u8; 32]>,
+    pub totp_key: Zeroizing<[u8; 32]>,
 }
 
+/// Reads the secrets. An installation from before the split had one `cookie.key` doing three jobs:
+/// its bytes are copied once into `password-pepper.key` and `totp.key`, so passwords and TOTP
+/// secrets keep working, and from then on `cookie.key` can be rotated alone. A missing
+/// `cookie.key` is made anew (that is its rotation); any other missing secret is an error.
 pub fn load_secrets(paths: &DataPaths) -> Result<Secrets, SetupError> {
+    let missing = |file: &'static str, consequence: &'static str| SetupError::SecretFileMissing {
+        dir: paths.secrets_dir.clone(),
+        file,
+        consequence,
+    };
+    if !paths.token_hash_key.exists() {
+        return Err(missing("token-hash.key", "no submission token can be matched to its case"));
+    }
+    if !paths.audit_key.exists() {
+        return Err(missing("audit-chain.key", "the audit trail cannot be verified or extended"));
+    }
+    match (paths.password_pepper.exists(), paths.totp_key.exists()) {
+        (true, true) => {}
+        (false, false) if paths.cookie_key.exists() => {
+            let legacy = Zeroizing::new(
+                std::fs::read(&paths.cookie_key)
+                    .map_err(|e| SetupError::Io { path: paths.cookie_key.clone(), reason: e.to_string() })?,
+            );
+            keys::read_secret_key(&paths.cookie_key)?;
+            write_private_file(&paths.password_pepper, &legacy)?;
+            write_private_file(&paths.totp_key, &legacy)?;
+            tracing::info!("split cookie.key into password-pepper.key and totp.key (back them up)");
+        }
+        (false, _) => {
+            return Err(missing("password-pepper.key", "no officer can sign in or open their personal key"));
+        }
+        (true, false) => return Err(missing("totp.key", "no officer's TOTP secret can be read")),
+    }
+    if !paths.cookie_key.exists() {
+        write_private_file(&paths.cookie_key, new_secret_key_hex().as_bytes())?;
+        tracing::info!("made a new cookie.key (open forms and sign-ins from before must be redone)");
+    }
     Ok(Secrets {
         token_hash_key: keys::read_secret_key(&paths.token_hash_key)?,
         cookie_key: keys::read_secret_key(&paths.cookie_key)?,
         audit_key: keys::read_secret_key(&paths.audit_key)?,
+        password_pepper: keys::read_secret_key(&paths.password_pepper)?,
+        totp_key: keys::read_secret_key(&paths.totp_key)?,
     })
+}
+
+/// A fingerprint of a secret that reveals nothing of it (a keyed hash with a fixed context).
+fn fingerprint(key: &[u8; 32]) -> String {
+    let hash = blake3::derive_key("rongrian secret fingerprint v1", key);
+    hash[..8].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Checks that the data directory's secrets belong to the database: the fingerprints of the
+/// secrets that cannot change (the cookie key may be rotated) are kept in the database at the
+/// first start and compared at every start after.
+pub async fn check_secret_fingerprints(
+    store: &Store,
+    paths: &DataPaths,
+    secrets: &Secrets,
+) -> Result<(), SetupError> {
+    let now: std::collections::BTreeMap<&str, String> = [
+        ("token-hash.key", fingerprint(&secrets.token_hash_key)),
+        ("audit-chain.key", fingerprint(&secrets.audit_key)),
+        ("password-pepper.key", fingerprint(&secrets.password_pepper)),
+        ("totp.key", fingerprint(&secrets.totp_key)),
+    ]
+    .into_iter()
+    .collect();
+    let mut tx = store.begin().await.map_err(StorageError::from)?;
+    let stored = installation::get(&mut tx, installation::SECRET_FINGERPRINTS).await?;
+    let stored: std::collections::BTreeMap<String, String> =
+        stored.as_deref().and_then(|t| serde_json::from_str(t).ok()).unwrap_or_default();
+    let differ: Vec<&str> =
+        now.iter().filter(|(k, v)| stored.get(**k).is_some_and(|s| s != *v)).map(|(k, _)| *k).collect();
+    if !differ.is_empty() {
+        return Err(SetupError::SecretsMismatch { dir: paths.secrets_dir.clone(), files: differ.join(", ") });
+    }
+    if now.iter().any(|(k, _)| !stored.contains_key(*k)) {
+        let text = serde_json::to_string(&now).map_err(|_| SetupError::Io {
+            path: PathBuf::from("fingerprints"),
+            reason: "cannot serialise".into(),
+        })?;
+        installation::set(&mut tx, installation::SECRET_FINGERPRINTS, &text).await?;
+        tx.commit().await.map_err(StorageError::from)?;
+    }
+    Ok(())
 }
 
 fn private_dir(path: &Path) -> Result<(), SetupError> {
@@ -117,6 +220,8 @@ pub async fn initialise(
     write_private_file(&paths.token_hash_key, new_secret_key_hex().as_bytes())?;
     write_private_file(&paths.cookie_key, new_secret_key_hex().as_bytes())?;
     write_private_file(&paths.audit_key, new_secret_key_hex().as_bytes())?;
+    write_private_file(&paths.password_pepper, new_secret_key_hex().as_bytes())?;
+    write_private_file(&paths.totp_key, new_secret_key_hex().as_bytes())?;
 
     let escrow_recipient = escrow.to_public();
     let result = record(settings, store, &escrow_recipient, clock).await;
@@ -124,6 +229,8 @@ pub async fn initialise(
         let _ = std::fs::remove_file(&paths.token_hash_key);
         let _ = std::fs::remove_file(&paths.cookie_key);
         let _ = std::fs::remove_file(&paths.audit_key);
+        let _ = std::fs::remove_file(&paths.password_pepper);
+        let _ = std::fs::remove_file(&paths.totp_key);
         let _ = std::fs::remove_file(escrow_out);
         return Err(e);
     }
@@ -287,5 +394,93 @@ pub fn database_url(configured: &SecretString, data_dir: &Path) -> SecretString 
         Store::sqlite_url(data_dir)
     } else {
         configured.clone()
+    }
+}
+
+/// Rotates the key that seals the officers' TOTP secrets (after a suspected leak of `totp.key`):
+/// every secret is opened with the old key and sealed to a new one in one transaction, the
+/// fingerprint follows, and the new file replaces the old only after the commit. An interrupted
+/// rotation leaves `totp.key.new` behind and says so at the next attempt. Returns how many
+/// secrets were re-sealed.
+pub async fn rotate_totp_key(
+    store: &Store,
+    paths: &DataPaths,
+    secrets: &Secrets,
+    clock: &Clock,
+    audit_key: &AuditKey,
+) -> Result<usize, SetupError> {
+    use sqlx::Row;
+    let staged = paths.totp_key.with_extension("key.new");
+    if staged.exists() {
+        return Err(SetupError::Io {
+            path: staged,
+            reason: "an earlier rotation was interrupted: if the database was changed (the start says \
+                     totp.key does not belong), move this file over totp.key; otherwise delete it"
+                .into(),
+        });
+    }
+    let fresh = Zeroizing::new(new_secret_key_hex());
+    write_private_file(&staged, fresh.as_bytes())?;
+    let new_key = keys::read_secret_key(&staged)?;
+    let crypto =
+        |e: crate::staff::StaffError| SetupError::Io { path: paths.totp_key.clone(), reason: e.to_string() };
+    let old = crate::staff::accounts::totp_identity(&secrets.totp_key).map_err(crypto)?;
+    let new = crate::staff::accounts::totp_identity(&new_key).map_err(crypto)?.to_public();
+    let result: Result<usize, SetupError> = async {
+        let mut tx = store.begin().await.map_err(StorageError::from)?;
+        let rows = sqlx::query("SELECT id, totp_secret FROM accounts")
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(StorageError::from)?;
+        let mut count = 0;
+        for row in rows {
+            let id: i64 = row.try_get(0).map_err(StorageError::from)?;
+            let sealed: Vec<u8> = row.try_get(1).map_err(StorageError::from)?;
+            if sealed.is_empty() {
+                continue;
+            }
+            let secret = crate::crypto::seal::open(&sealed, &old)?;
+            let resealed = crate::crypto::seal::seal(&secret, &[&new])?;
+            sqlx::query("UPDATE accounts SET totp_secret = $1 WHERE id = $2")
+                .bind(resealed)
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(StorageError::from)?;
+            count += 1;
+        }
+        let stored = installation::get(&mut tx, installation::SECRET_FINGERPRINTS).await?;
+        let mut prints: std::collections::BTreeMap<String, String> =
+            stored.as_deref().and_then(|t| serde_json::from_str(t).ok()).unwrap_or_default();
+        prints.insert("totp.key".into(), fingerprint(&new_key));
+        let text = serde_json::to_string(&prints).map_err(|_| SetupError::Io {
+            path: PathBuf::from("fingerprints"),
+            reason: "cannot serialise".into(),
+        })?;
+        installation::set(&mut tx, installation::SECRET_FINGERPRINTS, &text).await?;
+        let today = clock.today().to_string();
+        let detail = format!("resealed={count}");
+        let entry = AuditEntry {
+            recorded_on: &today,
+            actor: "cli",
+            action: "keys.totp_rotated",
+            case_id: None,
+            detail: &detail,
+        };
+        audit::append(&mut tx, audit_key, &entry).await?;
+        audit::commit(tx, audit_key).await?;
+        Ok(count)
+    }
+    .await;
+    match result {
+        Ok(count) => {
+            std::fs::rename(&staged, &paths.totp_key)
+                .map_err(|e| SetupError::Io { path: staged.clone(), reason: e.to_string() })?;
+            Ok(count)
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&staged);
+            Err(e)
+        }
     }
 }

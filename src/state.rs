@@ -19,8 +19,10 @@ pub struct AppState {
     pub audit_key: AuditKey,
     /// Opens the sealed TOTP secrets (derived from a secret file, never stored).
     pub totp_key: Arc<age::x25519::Identity>,
-    /// The cookie secret: CSRF cookies, and sealing new TOTP secrets made from the admin page.
-    pub cookie_key: Arc<zeroize::Zeroizing<[u8; 32]>>,
+    /// The password pepper's secret (argon2's secret input; never rotated).
+    pub pepper_key: Arc<zeroize::Zeroizing<[u8; 32]>>,
+    /// The secret that TOTP secrets are sealed with (new ones made from the admin page).
+    pub totp_secret_key: Arc<zeroize::Zeroizing<[u8; 32]>>,
     pub routing: Arc<RoutingRules>,
     pub calendar: Arc<crate::domain::deadline::Calendar>,
     pub limiters: Arc<Limiters>,

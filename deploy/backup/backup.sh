@@ -3,7 +3,7 @@
 #
 # What a backup exposes: complaint content and reporter identities are age-sealed
 # to the escrow recipient, so the database alone reveals neither. But secrets/
-# (token-hash.key, cookie.key) lets whoever holds it test guessed tracking tokens
+# (token-hash.key, password-pepper.key, totp.key, ...) lets whoever holds it test guessed tracking tokens
 # against the database, so keep backups access-controlled (0600, restricted hosts;
 # encrypt off-site copies). The escrow identity is NOT on the server and therefore
 # NOT in this backup: store it separately, offline.

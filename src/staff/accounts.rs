@@ -24,8 +24,8 @@ pub struct Credentials {
 }
 
 /// The server-side key that seals TOTP secrets, derived from a secret file outside the database.
-pub fn totp_identity(cookie_key: &[u8; 32]) -> Result<x25519::Identity, StaffError> {
-    Ok(keys::derived_identity("rongrian totp secret v1", cookie_key)?)
+pub fn totp_identity(totp_key: &[u8; 32]) -> Result<x25519::Identity, StaffError> {
+    Ok(keys::derived_identity("rongrian totp secret v1", totp_key)?)
 }
 
 pub fn totp(secret: &[u8], username: &str, issuer: &str) -> Result<totp_rs::Totp, StaffError> {
@@ -83,17 +83,13 @@ pub struct NewTotp {
     pub url: Zeroizing<String>,
 }
 
-fn new_totp_secret(
-    username: &str,
-    settings: &Settings,
-    cookie_key: &[u8; 32],
-) -> Result<NewTotp, StaffError> {
+fn new_totp_secret(username: &str, settings: &Settings, totp_key: &[u8; 32]) -> Result<NewTotp, StaffError> {
     let mut secret = Zeroizing::new([0u8; 20]);
     rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, secret.as_mut());
     let t = totp(secret.as_ref(), username, &settings.staff.totp_issuer)?;
     let url = Zeroizing::new(t.to_url().map_err(|e| StaffError::Invalid(format!("TOTP: {e}")))?);
     let base32 = Zeroizing::new(totp_rs::Secret::new(secret.to_vec().into_boxed_slice()).to_base32());
-    let sealed = crate::crypto::seal::seal(secret.as_ref(), &[&totp_identity(cookie_key)?.to_public()])?;
+    let sealed = crate::crypto::seal::seal(secret.as_ref(), &[&totp_identity(totp_key)?.to_public()])?;
     Ok(NewTotp { sealed, base32, url })
 }
 
@@ -121,7 +117,10 @@ pub struct AdminContext<'a> {
     pub store: &'a Store,
     pub settings: &'a Settings,
     pub clock: &'a Clock,
-    pub cookie_key: &'a [u8; 32],
+    /// The password pepper's secret file (never rotated).
+    pub pepper_key: &'a [u8; 32],
+    /// The key that seals TOTP secrets.
+    pub totp_key: &'a [u8; 32],
     pub audit_key: &'a AuditKey,
     /// Who does this, for the audit trail (`cli` on the command line).
     pub actor: &'a str,
@@ -129,7 +128,7 @@ pub struct AdminContext<'a> {
 
 impl AdminContext<'_> {
     fn pepper(&self) -> Pepper {
-        Pepper::from_server_key(self.cookie_key)
+        Pepper::from_server_key(self.pepper_key)
     }
 }
 
@@ -161,7 +160,7 @@ pub async fn create(ctx: &AdminContext<'_>, new: &NewStaff<'_>) -> Result<Creden
     let personal = x25519::Identity::generate();
     let (cost, pepper, pw) = (ctx.settings.staff.password_cost(), ctx.pepper(), password_text.clone());
     let material = blocking(move || key_material(&pw, &personal, cost, &pepper)).await?;
-    let totp = new_totp_secret(username, ctx.settings, ctx.cookie_key)?;
+    let totp = new_totp_secret(username, ctx.settings, ctx.totp_key)?;
     let mut tx = ctx.store.begin().await?;
     // The insert comes first: it takes SQLite's write lock, and a taken name is a conflict, not an error.
     let inserted = accounts::insert(
@@ -286,7 +285,7 @@ pub async fn reset(
     let personal = x25519::Identity::generate();
     let (cost, pepper, pw) = (ctx.settings.staff.password_cost(), ctx.pepper(), password_text.clone());
     let material = blocking(move || key_material(&pw, &personal, cost, &pepper)).await?;
-    let totp = new_totp_secret(username.as_str(), ctx.settings, ctx.cookie_key)?;
+    let totp = new_totp_secret(username.as_str(), ctx.settings, ctx.totp_key)?;
     let mut tx = ctx.store.begin().await?;
     let id = accounts::replace_credentials(
         &mut tx,
@@ -356,7 +355,7 @@ pub async fn change_password(
     let mut conn = state.store.pool().acquire().await?;
     let account = accounts::by_id(&mut conn, user.account_id).await?.ok_or(StaffError::Corrupt("account"))?;
     drop(conn);
-    let pepper = Pepper::from_server_key(&state.cookie_key);
+    let pepper = Pepper::from_server_key(&state.pepper_key);
     let (stored, check, p) = (account.password_hash.clone(), current.clone(), pepper.clone());
     let ok =
         tokio::task::spawn_blocking(move || password::verify(&check, &stored, &p)).await.unwrap_or(false);
@@ -435,9 +434,9 @@ pub async fn complete_setup(
         return Ok(Setup::Rejected(problem));
     }
     let personal = x25519::Identity::generate();
-    let (cost, pepper) = (state.settings.staff.password_cost(), Pepper::from_server_key(&state.cookie_key));
+    let (cost, pepper) = (state.settings.staff.password_cost(), Pepper::from_server_key(&state.pepper_key));
     let material = blocking(move || key_material(&new, &personal, cost, &pepper)).await?;
-    let totp = new_totp_secret(&account.username, &state.settings, &state.cookie_key)?;
+    let totp = new_totp_secret(&account.username, &state.settings, &state.totp_secret_key)?;
     let mut tx = state.store.begin().await?;
     let done = accounts::replace_credentials(
         &mut tx,

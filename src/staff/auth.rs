@@ -128,7 +128,7 @@ pub async fn login(
     code: &str,
 ) -> Result<(SessionCookie, StaffUser), LoginFailure> {
     let cost = state.settings.staff.password_cost();
-    let pepper = Pepper::from_server_key(&state.cookie_key);
+    let pepper = Pepper::from_server_key(&state.pepper_key);
     let account = match Username::parse(username) {
         Some(u) => {
             let mut conn = state.store.pool().acquire().await?;

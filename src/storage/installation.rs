@@ -6,6 +6,8 @@ pub const ESCROW_RECIPIENT: &str = "escrow_recipient";
 pub const INITIALISED_ON: &str = "initialised_on";
 /// Per-section fingerprints of the configuration the service last started with.
 pub const CONFIG_FINGERPRINTS: &str = "config_fingerprints";
+/// Fingerprints of the data directory's secrets, so another installation's cannot be used by mistake.
+pub const SECRET_FINGERPRINTS: &str = "secret_fingerprints";
 /// The last day the worker removed evidence files no case refers to.
 pub const EVIDENCE_SWEPT_ON: &str = "evidence_swept_on";
 /// The last day the automatic retention purge ran.

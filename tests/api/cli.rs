@@ -58,7 +58,7 @@ fn init_writes_an_age_identity_and_refuses_to_overwrite() {
 fn serve_with_no_configuration_initialises_and_stops_on_sigterm() {
     let dir = tempfile::tempdir().expect("tmp");
     let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
-    let mut child = rongrian()
+    let child = rongrian()
         .current_dir(dir.path())
         .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
         .stdout(std::process::Stdio::piped())
@@ -81,6 +81,20 @@ fn serve_with_no_configuration_initialises_and_stops_on_sigterm() {
     );
     let pid = child.id().to_string();
     assert!(Command::new("kill").args(["-TERM", &pid]).status().expect("kill").success());
-    let status = child.wait().expect("wait");
-    assert!(status.success(), "clean exit on SIGTERM: {status:?}");
+    let output = child.wait_with_output().expect("wait");
+    assert!(output.status.success(), "clean exit on SIGTERM: {:?}", output.status);
+
+    // Standard output goes to a service manager's journal: the first administrator's credentials
+    // are in a 0600 file, and only its path is printed.
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let file = dir.path().join("data/first-administrator.txt");
+    assert!(stdout.contains("first-administrator.txt"), "{stdout}");
+    assert!(!stdout.contains("password:") && !stdout.contains("TOTP secret:"), "{stdout}");
+    let text = std::fs::read_to_string(&file).expect("credentials file");
+    assert!(text.contains("username:     admin") && text.contains("TOTP secret:"));
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(&file).expect("meta").permissions().mode() & 0o777, 0o600);
+    for key in ["cookie.key", "password-pepper.key", "totp.key", "token-hash.key", "audit-chain.key"] {
+        assert!(dir.path().join("data/secrets").join(key).exists(), "{key}");
+    }
 }

@@ -56,7 +56,7 @@ async fn a_pending_custodian_receives_nothing_until_set_up_and_granted(db: Db) {
             .await
             .expect("account");
     let (salt, wrapped): (Vec<u8>, Vec<u8>) = (row.try_get(0).expect("salt"), row.try_get(1).expect("key"));
-    let pepper = rongrian::crypto::password::Pepper::from_server_key(&app.secrets().cookie_key);
+    let pepper = rongrian::crypto::password::Pepper::from_server_key(&app.secrets().password_pepper);
     let pending_key = rongrian::staff::accounts::open_personal_key(
         &salt,
         &wrapped,
@@ -546,7 +546,7 @@ async fn identities_from_before_the_custody_key_are_resealed_with_escrow(db: Db)
         &row.try_get::<Vec<u8>, _>(2).expect("wrapped"),
         &custodian.password,
         app.state.settings.staff.password_cost(),
-        &rongrian::crypto::password::Pepper::from_server_key(&app.state.cookie_key),
+        &rongrian::crypto::password::Pepper::from_server_key(&app.state.pepper_key),
     )
     .expect("personal key");
     assert!(rongrian::crypto::seal::open(&sealed, &personal).is_err(), "no longer sealed to a person");

@@ -169,6 +169,27 @@ impl TestApp {
         rongrian::crypto::keys::read_identity_file(&self.escrow_file).expect("escrow identity")
     }
 
+    /// Stops the server and starts it again on the same data directory and database (on a new
+    /// port), as a restart of the service would; the start's error is returned.
+    pub async fn restart(&mut self) -> Result<(), rongrian::app::StartError> {
+        self.stop().await;
+        let settings = (*self.state.settings).clone();
+        // The stopped service closed its pool, as a stopped process would.
+        let url = setup::database_url(&settings.server.database_url, &self.data_dir);
+        let timeout = std::time::Duration::from_secs(settings.server.database_timeout_secs);
+        let store = Store::connect_with(&url, timeout).await.expect("reconnect");
+        let app = App::build(settings, store, self.clock.clone()).await?;
+        self.addr = app.local_addr().expect("addr");
+        self.base = format!("http://{}", self.addr);
+        self.state = app.state().clone();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        self.server = Some(tokio::spawn(app.run_until(async move {
+            let _ = rx.await;
+        })));
+        self.shutdown = Some(tx);
+        Ok(())
+    }
+
     /// Stops the server gracefully and waits for it.
     pub async fn stop(&mut self) {
         if let Some(tx) = self.shutdown.take() {
@@ -383,7 +404,8 @@ impl TestApp {
             store: &self.state.store,
             settings: &self.state.settings,
             clock: &self.clock,
-            cookie_key: &secrets.cookie_key,
+            pepper_key: &secrets.password_pepper,
+            totp_key: &secrets.totp_key,
             audit_key: &self.state.audit_key,
             actor,
         }

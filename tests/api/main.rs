@@ -20,6 +20,7 @@ mod outage;
 mod privacy;
 mod report;
 mod retention;
+mod secrets;
 mod staff;
 mod staff_accounts;
 mod submit;

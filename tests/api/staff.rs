@@ -122,7 +122,8 @@ async fn disabled_accounts_and_expired_sessions_are_out(db: Db) {
         store: &app.state.store,
         settings: &app.state.settings,
         clock: &app.clock,
-        cookie_key: &secrets.cookie_key,
+        pepper_key: &secrets.password_pepper,
+        totp_key: &secrets.totp_key,
         audit_key: &app.state.audit_key,
         actor: "test",
     };
@@ -333,7 +334,7 @@ async fn a_database_thief_opens_nothing(db: Db) {
     // ...and every key that can be made from what is stored fails to open the content: identities
     // derived from each secret file, and from each stored 32-byte value, under every context we use.
     let mut candidates = Vec::new();
-    for file in ["token-hash.key", "cookie.key", "audit-chain.key"] {
+    for file in ["token-hash.key", "cookie.key", "audit-chain.key", "password-pepper.key", "totp.key"] {
         let key =
             rongrian::crypto::keys::read_secret_key(&app.data_dir.join("secrets").join(file)).expect("key");
         candidates.push(*key);
@@ -398,7 +399,7 @@ async fn identities_are_sealed_to_the_custody_key_and_escrow_only(db: Db) {
         &account.try_get::<Vec<u8>, _>(1).expect("wrapped"),
         &custodian.password,
         app.state.settings.staff.password_cost(),
-        &rongrian::crypto::password::Pepper::from_server_key(&app.state.cookie_key),
+        &rongrian::crypto::password::Pepper::from_server_key(&app.state.pepper_key),
     )
     .expect("the custodian's password opens their key");
     assert!(rongrian::crypto::seal::open(&identity, &personal).is_err(), "not sealed to a person");

@@ -6,7 +6,7 @@
 //   node tests/browser/walk.mjs        (RONGRIAN_BIN picks another binary)
 import { chromium } from 'playwright-core';
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createHmac } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -71,7 +71,9 @@ const cli = (...args) =>
   execFileSync(bin, ['--config', config, ...args], { encoding: 'utf8', env: { ...process.env, RONGRIAN_DATABASE_URL: '' } });
 const field = (text, name) => (text.match(new RegExp(`${name}:\\s+(\\S+)`)) || [])[1];
 
-const init = cli('init', '--data-dir', data, '--escrow-identity-out', escrow);
+cli('init', '--data-dir', data, '--escrow-identity-out', escrow);
+// Not a terminal: the first administrator's credentials are in a 0600 file, not on stdout.
+const init = readFileSync(join(data, 'first-administrator.txt'), 'utf8');
 const admin = { username: 'admin', password: field(init, 'password'), totp: field(init, 'TOTP secret') };
 const accounts = {};
 for (const [username, name, role] of [

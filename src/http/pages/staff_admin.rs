@@ -228,7 +228,8 @@ pub(super) fn admin_context<'a>(state: &'a AppState, actor: &'a str) -> AdminCon
         store: &state.store,
         settings: &state.settings,
         clock: &state.clock,
-        cookie_key: &state.cookie_key,
+        pepper_key: &state.pepper_key,
+        totp_key: &state.totp_secret_key,
         audit_key: &state.audit_key,
         actor,
     }
