@@ -64,6 +64,8 @@ fn csrf_config(cookie_key: &[u8; 32], secure: bool) -> CsrfConfig {
         .with_lifetime(time::Duration::ZERO)
 }
 
+use crate::crypto::sealed_time::{self, TimeSealer};
+
 impl App {
     pub async fn build(settings: Settings, store: Store, clock: Clock) -> Result<Self, StartError> {
         let paths = DataPaths::new(&settings.server.data_dir);
@@ -77,6 +79,8 @@ impl App {
             totp_key: Arc::new(crate::staff::accounts::totp_identity(&secrets.totp_key)?),
             pepper_key: Arc::new(secrets.password_pepper.clone()),
             totp_secret_key: Arc::new(secrets.totp_key.clone()),
+            session_times: Arc::new(TimeSealer::new(sealed_time::SESSION_TIMES, &secrets.cookie_key)),
+            totp_steps: Arc::new(TimeSealer::new(sealed_time::TOTP_STEP, &secrets.totp_key)),
             csrf: csrf_config(&secrets.cookie_key, settings.server.secure_cookies),
             limiters: Arc::new(Limiters::new(&settings.limits, clock.clone())),
             keyring: Arc::new(keyring),

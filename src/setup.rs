@@ -428,7 +428,10 @@ pub async fn rotate_totp_key(
     let new = crate::staff::accounts::totp_identity(&new_key).map_err(crypto)?.to_public();
     let result: Result<usize, SetupError> = async {
         let mut tx = store.begin().await.map_err(StorageError::from)?;
-        let rows = sqlx::query("SELECT id, totp_secret FROM accounts")
+        use crate::crypto::sealed_time::{TOTP_STEP, TimeSealer};
+        let (old_steps, new_steps) =
+            (TimeSealer::new(TOTP_STEP, &secrets.totp_key), TimeSealer::new(TOTP_STEP, &new_key));
+        let rows = sqlx::query("SELECT id, totp_secret, sealed_totp_step FROM accounts")
             .fetch_all(&mut *tx)
             .await
             .map_err(StorageError::from)?;
@@ -436,13 +439,17 @@ pub async fn rotate_totp_key(
         for row in rows {
             let id: i64 = row.try_get(0).map_err(StorageError::from)?;
             let sealed: Vec<u8> = row.try_get(1).map_err(StorageError::from)?;
+            let step: Option<Vec<u8>> = row.try_get(2).map_err(StorageError::from)?;
             if sealed.is_empty() {
                 continue;
             }
             let secret = crate::crypto::seal::open(&sealed, &old)?;
             let resealed = crate::crypto::seal::seal(&secret, &[&new])?;
-            sqlx::query("UPDATE accounts SET totp_secret = $1 WHERE id = $2")
+            // The last step used moves to the new key too, so a code just used stays used.
+            let step = step.and_then(|s| old_steps.open(&s, 1)).map(|v| new_steps.seal(&v));
+            sqlx::query("UPDATE accounts SET totp_secret = $1, sealed_totp_step = $2 WHERE id = $3")
                 .bind(resealed)
+                .bind(step)
                 .bind(id)
                 .execute(&mut *tx)
                 .await

@@ -23,6 +23,10 @@ pub struct AppState {
     pub pepper_key: Arc<zeroize::Zeroizing<[u8; 32]>>,
     /// The secret that TOTP secrets are sealed with (new ones made from the admin page).
     pub totp_secret_key: Arc<zeroize::Zeroizing<[u8; 32]>>,
+    /// Seals a session's start and last use (keyed from the cookie key).
+    pub session_times: Arc<crate::crypto::sealed_time::TimeSealer>,
+    /// Seals an officer's last TOTP step (keyed from the TOTP key).
+    pub totp_steps: Arc<crate::crypto::sealed_time::TimeSealer>,
     pub routing: Arc<RoutingRules>,
     pub calendar: Arc<crate::domain::deadline::Calendar>,
     pub limiters: Arc<Limiters>,

@@ -4,6 +4,7 @@ pub mod keys;
 pub mod password;
 pub mod reporter_key;
 pub mod seal;
+pub mod sealed_time;
 pub mod token_hash;
 
 #[derive(Debug, thiserror::Error)]

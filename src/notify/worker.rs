@@ -10,12 +10,9 @@ const LEASE_SECS: i64 = 15 * 60;
 
 /// Deletes sessions past their idle or absolute lifetime, with the personal keys sealed in them.
 async fn purge_sessions(state: &AppState) -> Result<(), StorageError> {
-    let now = state.clock.now_utc().unix_timestamp();
-    let staff = &state.settings.staff;
-    let idle = now - i64::from(staff.session_idle_minutes) * 60;
-    let absolute = now - i64::from(staff.session_absolute_hours) * 3600;
+    let today = state.clock.now_utc().date().to_string();
     let mut conn = state.store.pool().acquire().await?;
-    crate::storage::accounts::purge_sessions(&mut conn, idle, absolute).await
+    crate::storage::accounts::purge_sessions(&mut conn, &today).await
 }
 
 /// Seconds to wait after the n-th failure: 30 s, 1 min, 2 min, … up to an hour.

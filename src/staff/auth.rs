@@ -164,13 +164,14 @@ pub async fn login(
         seal::seal(identity_text(&personal).as_bytes(), &[&cookie.envelope_identity()?.to_public()])
             .map_err(StaffError::from)?;
     let mut tx = state.store.begin().await?;
-    if !accounts::use_totp_step(&mut tx, account.id, step).await? {
+    if !use_totp_step(state, &mut tx, account.id, step).await? {
         drop(tx);
         audit_login(state, &account.username, "login.totp_replayed").await?;
         return Err(LoginFailure::Replayed);
     }
     let now = state.clock.now_utc().unix_timestamp();
-    accounts::insert_session(&mut tx, &cookie.id_hash(), account.id, now, &envelope).await?;
+    let (times, expires_on) = session_times(state, now, now);
+    accounts::insert_session(&mut tx, &cookie.id_hash(), account.id, &times, &expires_on, &envelope).await?;
     let today = state.clock.today().to_string();
     audit::append(
         &mut tx,
@@ -209,6 +210,33 @@ fn check_totp(state: &AppState, account: &AccountRow, code: &str) -> Result<Opti
     Ok(t.check(&code, now).and_then(|step| i64::try_from(step).ok()))
 }
 
+/// Records a TOTP step as used; `false` if this or a later step was already used (a replay). The
+/// last step is sealed, so the database does not say when an officer signed in.
+async fn use_totp_step(
+    state: &AppState,
+    conn: &mut sqlx::AnyConnection,
+    account_id: i64,
+    step: i64,
+) -> Result<bool, StaffError> {
+    let old = accounts::sealed_totp_step(conn, account_id).await?;
+    // A step sealed under a TOTP key since rotated does not open: it counts as none used.
+    let last = old.as_deref().and_then(|s| state.totp_steps.open(s, 1)).map_or(0, |v| v[0]);
+    if step <= last {
+        return Ok(false);
+    }
+    Ok(accounts::swap_totp_step(conn, account_id, old.as_deref(), &state.totp_steps.seal(&[step])).await?)
+}
+
+/// A session's sealed times and the day (UTC) after which its row may be deleted.
+fn session_times(state: &AppState, created: i64, last_seen: i64) -> (Vec<u8>, String) {
+    let staff = &state.settings.staff;
+    let ends = (last_seen + i64::from(staff.session_idle_minutes) * 60)
+        .min(created + i64::from(staff.session_absolute_hours) * 3600);
+    let day =
+        time::OffsetDateTime::from_unix_timestamp(ends).map(|t| t.date().to_string()).unwrap_or_default();
+    (state.session_times.seal(&[created, last_seen]), day)
+}
+
 /// Finds the session of a cookie, enforcing idle and absolute expiry, and opens the personal key.
 pub async fn resume(state: &AppState, cookie_value: &str) -> Result<Option<StaffUser>, StaffError> {
     let Some(cookie) = SessionCookie::parse(cookie_value) else { return Ok(None) };
@@ -219,7 +247,14 @@ pub async fn resume(state: &AppState, cookie_value: &str) -> Result<Option<Staff
     let staff = &state.settings.staff;
     let idle = i64::from(staff.session_idle_minutes) * 60;
     let absolute = i64::from(staff.session_absolute_hours) * 3600;
-    if now - session.last_seen_at > idle || now - session.created_at > absolute {
+    // Times sealed under a cookie key since rotated do not open: the session is over.
+    let Some((created_at, last_seen_at)) =
+        session.sealed_times.as_deref().and_then(|s| state.session_times.open(s, 2)).map(|v| (v[0], v[1]))
+    else {
+        accounts::delete_session(&mut conn, &id_hash).await?;
+        return Ok(None);
+    };
+    if now - last_seen_at > idle || now - created_at > absolute {
         accounts::delete_session(&mut conn, &id_hash).await?;
         return Ok(None);
     }
@@ -234,8 +269,9 @@ pub async fn resume(state: &AppState, cookie_value: &str) -> Result<Option<Staff
     let text = std::str::from_utf8(&text).map_err(|_| StaffError::Corrupt("personal key"))?;
     let personal = keys::parse_identity(text)?;
     // Writing on every request would serialise readers on SQLite; a minute's precision is enough.
-    if now - session.last_seen_at >= 60 {
-        accounts::touch_session(&mut conn, &id_hash, now).await?;
+    if now - last_seen_at >= 60 {
+        let (times, expires_on) = session_times(state, created_at, now);
+        accounts::touch_session(&mut conn, &id_hash, &times, &expires_on).await?;
     }
     Ok(Some(StaffUser {
         account_id: account.id,

@@ -93,17 +93,45 @@ pub async fn by_id(conn: &mut AnyConnection, id: i64) -> Result<Option<AccountRo
     Ok(row.as_ref().map(account).transpose()?)
 }
 
-/// Records a TOTP time step as used; `false` if this or a later step was already used (a replay).
-pub async fn use_totp_step(
+/// The last TOTP step used, as sealed (`None`: none used since the secret was made).
+pub async fn sealed_totp_step(
     conn: &mut AnyConnection,
     account_id: i64,
-    step: i64,
-) -> Result<bool, StorageError> {
-    let done = sqlx::query("UPDATE accounts SET totp_last_step = $1 WHERE id = $2 AND totp_last_step < $1")
-        .bind(step)
+) -> Result<Option<Vec<u8>>, StorageError> {
+    let row = sqlx::query("SELECT sealed_totp_step FROM accounts WHERE id = $1")
         .bind(account_id)
-        .execute(conn)
+        .fetch_optional(conn)
         .await?;
+    Ok(row.map(|r| r.try_get::<Option<Vec<u8>>, _>(0)).transpose()?.flatten())
+}
+
+/// Replaces the sealed last TOTP step if it is still `old` (compare and swap, so two sign-ins with
+/// the same code cannot both pass); `false` if another sign-in changed it meanwhile.
+pub async fn swap_totp_step(
+    conn: &mut AnyConnection,
+    account_id: i64,
+    old: Option<&[u8]>,
+    new: &[u8],
+) -> Result<bool, StorageError> {
+    let done = match old {
+        Some(old) => {
+            sqlx::query("UPDATE accounts SET sealed_totp_step = $1 WHERE id = $2 AND sealed_totp_step = $3")
+                .bind(new.to_vec())
+                .bind(account_id)
+                .bind(old.to_vec())
+                .execute(conn)
+                .await?
+        }
+        None => {
+            sqlx::query(
+                "UPDATE accounts SET sealed_totp_step = $1 WHERE id = $2 AND sealed_totp_step IS NULL",
+            )
+            .bind(new.to_vec())
+            .bind(account_id)
+            .execute(conn)
+            .await?
+        }
+    };
     Ok(done.rows_affected() == 1)
 }
 
@@ -136,7 +164,7 @@ pub async fn replace_credentials(
 ) -> Result<Option<i64>, StorageError> {
     let row = sqlx::query(
         "UPDATE accounts SET password_hash = $1, key_salt = $2, wrapped_personal_key = $3, personal_recipient = $4, \
-         totp_last_step = CASE WHEN totp_secret = $5 THEN totp_last_step ELSE 0 END, totp_secret = $5, \
+         sealed_totp_step = CASE WHEN totp_secret = $5 THEN sealed_totp_step ELSE NULL END, totp_secret = $5, \
          pending_setup = $6 WHERE username = $7 AND (password_hash = $8 OR $9 = 0) RETURNING id",
     )
     .bind(c.password_hash.to_owned())
@@ -155,25 +183,29 @@ pub async fn replace_credentials(
 
 pub struct SessionRow {
     pub account_id: i64,
-    pub created_at: i64,
-    pub last_seen_at: i64,
+    /// Start and last use, sealed with a server secret (see `crypto::sealed_time`).
+    pub sealed_times: Option<Vec<u8>>,
     pub sealed_personal_key: Vec<u8>,
 }
 
+/// A new session. The plain time columns stay 0: only the sealed times and the day the session
+/// expires (for clean-up) are stored.
 pub async fn insert_session(
     conn: &mut AnyConnection,
     id_hash: &[u8],
     account_id: i64,
-    now: i64,
+    sealed_times: &[u8],
+    expires_on: &str,
     sealed_personal_key: &[u8],
 ) -> Result<(), StorageError> {
     sqlx::query(
-        "INSERT INTO sessions (id_hash, account_id, created_at, last_seen_at, sealed_personal_key) \
-         VALUES ($1, $2, $3, $3, $4)",
+        "INSERT INTO sessions (id_hash, account_id, created_at, last_seen_at, sealed_times, expires_on, \
+         sealed_personal_key) VALUES ($1, $2, 0, 0, $3, $4, $5)",
     )
     .bind(id_hash.to_vec())
     .bind(account_id)
-    .bind(now)
+    .bind(sealed_times.to_vec())
+    .bind(expires_on.to_owned())
     .bind(sealed_personal_key.to_vec())
     .execute(conn)
     .await?;
@@ -181,26 +213,30 @@ pub async fn insert_session(
 }
 
 pub async fn session(conn: &mut AnyConnection, id_hash: &[u8]) -> Result<Option<SessionRow>, StorageError> {
-    let row = sqlx::query(
-        "SELECT account_id, created_at, last_seen_at, sealed_personal_key FROM sessions WHERE id_hash = $1",
-    )
-    .bind(id_hash.to_vec())
-    .fetch_optional(conn)
-    .await?;
+    let row =
+        sqlx::query("SELECT account_id, sealed_times, sealed_personal_key FROM sessions WHERE id_hash = $1")
+            .bind(id_hash.to_vec())
+            .fetch_optional(conn)
+            .await?;
     let session = |r: AnyRow| -> Result<SessionRow, sqlx::Error> {
         Ok(SessionRow {
             account_id: r.try_get(0)?,
-            created_at: r.try_get(1)?,
-            last_seen_at: r.try_get(2)?,
-            sealed_personal_key: r.try_get(3)?,
+            sealed_times: r.try_get(1)?,
+            sealed_personal_key: r.try_get(2)?,
         })
     };
     Ok(row.map(session).transpose()?)
 }
 
-pub async fn touch_session(conn: &mut AnyConnection, id_hash: &[u8], now: i64) -> Result<(), StorageError> {
-    sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2")
-        .bind(now)
+pub async fn touch_session(
+    conn: &mut AnyConnection,
+    id_hash: &[u8],
+    sealed_times: &[u8],
+    expires_on: &str,
+) -> Result<(), StorageError> {
+    sqlx::query("UPDATE sessions SET sealed_times = $1, expires_on = $2 WHERE id_hash = $3")
+        .bind(sealed_times.to_vec())
+        .bind(expires_on.to_owned())
         .bind(id_hash.to_vec())
         .execute(conn)
         .await?;
@@ -321,14 +357,11 @@ pub async fn summaries(conn: &mut AnyConnection) -> Result<Vec<AccountSummary>, 
     Ok(out)
 }
 
-pub async fn purge_sessions(
-    conn: &mut AnyConnection,
-    idle_before: i64,
-    created_before: i64,
-) -> Result<(), StorageError> {
-    sqlx::query("DELETE FROM sessions WHERE last_seen_at < $1 OR created_at < $2")
-        .bind(idle_before)
-        .bind(created_before)
+/// Deletes the sessions that expired before `today` (UTC), with the personal keys sealed in them.
+/// Sessions are refused the second they expire; the row goes by the next day.
+pub async fn purge_sessions(conn: &mut AnyConnection, today: &str) -> Result<(), StorageError> {
+    sqlx::query("DELETE FROM sessions WHERE expires_on IS NULL OR expires_on < $1")
+        .bind(today.to_owned())
         .execute(conn)
         .await?;
     Ok(())

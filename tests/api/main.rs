@@ -11,6 +11,7 @@ mod custody;
 mod evidence;
 mod evidence_memory;
 mod evidence_more;
+mod exact_time;
 mod headers;
 mod limits;
 mod mail;
