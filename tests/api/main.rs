@@ -7,6 +7,7 @@ mod api_contract;
 mod audit;
 mod cli;
 mod connections;
+mod crash;
 mod custody;
 mod evidence;
 mod evidence_memory;
