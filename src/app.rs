@@ -38,6 +38,7 @@ pub enum StartError {
 
 pub struct App {
     listener: TcpListener,
+    metrics_listener: Option<TcpListener>,
     router: axum::Router,
     state: AppState,
     grace: Duration,
@@ -79,6 +80,7 @@ impl App {
             totp_key: Arc::new(crate::staff::accounts::totp_identity(&secrets.totp_key)?),
             pepper_key: Arc::new(secrets.password_pepper.clone()),
             totp_secret_key: Arc::new(secrets.totp_key.clone()),
+            metrics: Arc::new(crate::http::metrics::Metrics::new()),
             session_times: Arc::new(TimeSealer::new(sealed_time::SESSION_TIMES, &secrets.cookie_key)),
             totp_steps: Arc::new(TimeSealer::new(sealed_time::TOTP_STEP, &secrets.totp_key)),
             csrf: csrf_config(&secrets.cookie_key, settings.server.secure_cookies),
@@ -102,8 +104,27 @@ impl App {
         let listener =
             TcpListener::bind(addr).await.map_err(|e| StartError::Listen { addr, reason: e.to_string() })?;
         let router = crate::http::router(state.clone());
+        let metrics_listener = match state.settings.metrics.listen.trim() {
+            "" => None,
+            text => {
+                let addr: SocketAddr = text.parse().map_err(|_| StartError::Listen {
+                    addr,
+                    reason: format!("[metrics] listen = {text:?} is not an address:port"),
+                })?;
+                Some(
+                    TcpListener::bind(addr)
+                        .await
+                        .map_err(|e| StartError::Listen { addr, reason: e.to_string() })?,
+                )
+            }
+        };
         let grace = Duration::from_secs(state.settings.server.shutdown_grace_secs);
-        Ok(Self { listener, router, state, grace })
+        Ok(Self { listener, metrics_listener, router, state, grace })
+    }
+
+    /// Where `/metrics` is served, when it is on.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_listener.as_ref().and_then(|l| l.local_addr().ok())
     }
 
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
@@ -131,6 +152,15 @@ impl App {
             }
         });
         let outbox = tokio::spawn(crate::notify::worker::run(self.state.clone(), self.state.mailer.clone()));
+        // The metrics listener is for the monitoring host only; it ends with the process.
+        let metrics = self.metrics_listener.map(|listener| {
+            let router = crate::http::metrics::router(self.state.clone());
+            tokio::spawn(async move {
+                if let Err(e) = axum::serve(listener, router).await {
+                    tracing::warn!(error = %e, "the metrics listener stopped");
+                }
+            })
+        });
         let server = &self.state.settings.server;
         let limits = crate::http::serve::ListenLimits {
             header_timeout: Duration::from_secs(server.header_timeout_secs),
@@ -140,6 +170,9 @@ impl App {
             crate::http::serve::serve(self.listener, self.router, limits, shutdown, self.grace).await;
         sweeper.abort();
         outbox.abort();
+        if let Some(m) = metrics {
+            m.abort();
+        }
         self.state.store.close().await;
         result
     }

@@ -91,7 +91,9 @@ pub async fn submit(
 ) -> Result<Receipt, IntakeError> {
     let filing =
         Filing { channel, form_nonce, received_on: None, actor: "reporter", files: &[], files_unit: "" };
-    file(state, submission, &filing).await
+    let receipt = file(state, submission, &filing).await?;
+    state.metrics.submitted(if form_nonce.is_some() { "form" } else { "api" });
+    Ok(receipt)
 }
 
 /// How a case reaches the register: online by the reporter, or entered by an officer from a letter,
@@ -303,6 +305,7 @@ pub async fn find(state: &AppState, token: &SubmissionToken) -> Result<Option<Re
     let Some(row) = row.filter(|r| bool::from(r.token_hash.as_slice().ct_eq(&hash))) else {
         return Ok(None);
     };
+    state.metrics.looked_up();
     if row.reporter_recipient != identity.to_public().to_string() {
         return Err(IntakeError::Corrupt("reporter key does not match the token"));
     }

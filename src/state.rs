@@ -25,6 +25,7 @@ pub struct AppState {
     pub totp_secret_key: Arc<zeroize::Zeroizing<[u8; 32]>>,
     /// Seals a session's start and last use (keyed from the cookie key).
     pub session_times: Arc<crate::crypto::sealed_time::TimeSealer>,
+    pub metrics: Arc<crate::http::metrics::Metrics>,
     /// Seals an officer's last TOTP step (keyed from the TOTP key).
     pub totp_steps: Arc<crate::crypto::sealed_time::TimeSealer>,
     pub routing: Arc<RoutingRules>,

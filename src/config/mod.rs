@@ -27,6 +27,14 @@ pub struct Settings {
     pub report: ReportSettings,
     pub evidence: EvidenceSettings,
     pub retention: RetentionSettings,
+    pub metrics: MetricsSettings,
+}
+
+/// `/metrics` (Prometheus text format) on an address of its own; empty means off.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsSettings {
+    pub listen: String,
 }
 
 /// How long closed cases are kept (counted from the day a case is closed).

@@ -5,6 +5,7 @@ pub mod client_addr;
 pub mod error;
 pub mod form;
 pub mod lang;
+pub mod metrics;
 pub mod middleware;
 pub mod ops;
 pub mod pages;
@@ -142,6 +143,7 @@ pub fn router(state: AppState) -> Router {
         )
         .layer(DefaultBodyLimit::max(settings.server.max_body_bytes))
         .layer(axum::middleware::from_fn(headers::security_headers))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::record))
         .layer(axum::middleware::from_fn(telemetry::trace_request))
         .with_state(state)
 }

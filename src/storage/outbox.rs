@@ -202,3 +202,12 @@ pub async fn mark_reminded(
     .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// How many mails wait to be sent (not given up after `max_attempts`).
+pub async fn depth(conn: &mut AnyConnection, max_attempts: i64) -> Result<i64, StorageError> {
+    let row = sqlx::query("SELECT COUNT(*) FROM outbox WHERE attempts < $1")
+        .bind(max_attempts)
+        .fetch_one(conn)
+        .await?;
+    Ok(row.try_get(0)?)
+}

@@ -61,6 +61,8 @@ impl std::io::Write for LogWriter {
 
 pub struct TestApp {
     pub addr: SocketAddr,
+    /// Where `/metrics` is served, when `[metrics] listen` is set.
+    pub metrics_addr: Option<SocketAddr>,
     pub base: String,
     pub client: reqwest::Client,
     pub state: AppState,
@@ -130,6 +132,7 @@ pub async fn spawn(db: Db, tweak: impl FnOnce(&mut Settings)) -> Option<TestApp>
         .expect("init");
     let app = App::build(settings, store, clock.clone()).await.expect("build");
     let addr = app.local_addr().expect("addr");
+    let metrics_addr = app.metrics_addr();
     let state = app.state().clone();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(app.run_until(async move {
@@ -137,6 +140,7 @@ pub async fn spawn(db: Db, tweak: impl FnOnce(&mut Settings)) -> Option<TestApp>
     }));
     Some(TestApp {
         addr,
+        metrics_addr,
         base: format!("http://{addr}"),
         client: client_from(CLIENT_IP),
         state,
@@ -180,6 +184,7 @@ impl TestApp {
         let store = Store::connect_with(&url, timeout).await.expect("reconnect");
         let app = App::build(settings, store, self.clock.clone()).await?;
         self.addr = app.local_addr().expect("addr");
+        self.metrics_addr = app.metrics_addr();
         self.base = format!("http://{}", self.addr);
         self.state = app.state().clone();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();

@@ -16,6 +16,7 @@ mod exact_time;
 mod headers;
 mod limits;
 mod mail;
+mod metrics;
 mod office;
 mod ops;
 mod outage;

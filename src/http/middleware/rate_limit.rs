@@ -41,6 +41,21 @@ pub enum Group {
     Unknown,
 }
 
+impl Group {
+    /// The group's name in metrics.
+    pub fn label(self) -> &'static str {
+        match self {
+            Group::Submit => "submit",
+            Group::Lookup => "lookup",
+            Group::FollowUp => "follow_up",
+            Group::Browse => "browse",
+            Group::Login => "login",
+            Group::Ops => "ops",
+            Group::Unknown => "unknown",
+        }
+    }
+}
+
 /// One group's limiters: per client, and all its clients together.
 struct GroupLimiter {
     client: Keyed,
@@ -158,7 +173,10 @@ async fn limit(state: &AppState, group: Group, request: Request, next: Next) -> 
     let ip = crate::http::client_addr::of_request(request.extensions(), request.headers(), state);
     match state.limiters.check(group, ip) {
         Ok(()) => next.run(request).await,
-        Err(retry) => refuse(&request, retry),
+        Err(retry) => {
+            state.metrics.rate_limited(group.label());
+            refuse(&request, retry)
+        }
     }
 }
 

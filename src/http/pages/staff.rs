@@ -78,6 +78,7 @@ pub async fn login(
 ) -> Result<Response, PageError> {
     let form: LoginForm = csrf_form(body, &csrf, l)?;
     if let Err(retry_after_secs) = state.limiters.check_login_account(client.0, &form.username) {
+        state.metrics.rate_limited("login_account");
         return Err(PageError(AppError::RateLimited { retry_after_secs }, l));
     }
     match auth::login(&state, &form.username, form.password, &form.code).await {
