@@ -103,7 +103,7 @@ pub async fn append(
 /// Commits a transaction that appended to the trail, then writes the head it committed to the
 /// anchor file. The anchor is best effort: the change is already durable when it is written, and
 /// a missed write leaves an older anchor, which is still true.
-pub async fn commit(mut tx: sqlx::Transaction<'_, sqlx::Any>, key: &AuditKey) -> Result<(), StorageError> {
+pub async fn commit(mut tx: super::WriteTx, key: &AuditKey) -> Result<(), StorageError> {
     let head = match &key.anchor {
         Some(_) => Some(head(&mut tx).await?),
         None => None,
