@@ -79,6 +79,23 @@ impl EvidenceSettings {
 pub struct ReportSettings {
     #[serde(default)]
     pub link_rules: Vec<crate::report::figures::LinkRule>,
+    /// The preface (คำนำ) of the full report; paragraphs apart by an empty line, `{fiscal_year}`
+    /// for the year. Empty: a text made from the organisation's name and the year.
+    #[serde(default)]
+    pub preface_th: String,
+    /// The signature block under the report: who reports, who approves.
+    #[serde(default)]
+    pub signatures: Vec<Signature>,
+}
+
+/// One signature of a report: "ลงชื่อ …… (name) position", under its role.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Signature {
+    /// ผู้รายงาน, ผู้เห็นชอบ, ผู้อนุมัติ …
+    pub role_th: String,
+    pub name_th: String,
+    pub position_th: String,
 }
 
 #[derive(Clone, Debug, Deserialize)]

@@ -46,6 +46,16 @@ pub fn thai_digits(s: &str) -> String {
         .collect()
 }
 
+/// Thai digits back to Arabic ones, for output asked for in Arabic numerals.
+pub fn arabic_digits(s: &str) -> String {
+    s.chars()
+        .map(|c| match THAI_DIGITS.iter().position(|d| *d == c) {
+            Some(i) => char::from(b'0' + u8::try_from(i).unwrap_or(0)),
+            None => c,
+        })
+        .collect()
+}
+
 /// Buddhist Era year = CE + 543.
 pub fn be_year(date: Date) -> i32 {
     date.year() + 543

@@ -19,6 +19,9 @@ pub struct ReportData {
     /// The audit trail's head when the report was made: printed in it, so a filed report is a
     /// record of the trail outside the system (`rongrian verify-audit --expect-head`).
     pub audit_head: crate::storage::audit::Head,
+    /// The day the report is made; the public page's figures stand on an earlier day (the end of
+    /// the last completed month), and the month under way is labelled as such.
+    pub report_day: time::Date,
 }
 
 pub async fn load(state: &AppState, fy: FiscalYear) -> Result<ReportData, StorageError> {
@@ -47,5 +50,5 @@ pub async fn load_from(
     let figures =
         figures::compute(fy, today, &facts, &measures, &manual, &settings.report.link_rules, audited);
     let audit_head = crate::storage::audit::head(&mut conn).await?;
-    Ok(ReportData { fiscal_year: fy, measures, figures, audit_head })
+    Ok(ReportData { fiscal_year: fy, measures, figures, audit_head, report_day: today })
 }

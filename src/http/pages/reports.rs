@@ -55,7 +55,8 @@ pub async fn statistics(
     let today = state.clock.today();
     let month_start = today.replace_day(1).unwrap_or(today);
     let as_of = month_start.previous_day().unwrap_or(month_start);
-    let data = report::load_from(&state.store, &state.settings, fy, as_of).await.map_err(internal(l))?;
+    let mut data = report::load_from(&state.store, &state.settings, fy, as_of).await.map_err(internal(l))?;
+    data.report_day = today;
     let html = report_render::html(&data, Section::Statistics, Numerals::Thai, &state.settings, false)
         .map_err(internal(l))?;
     Ok(Html(html).into_response())
@@ -69,6 +70,8 @@ pub struct ReportsPage {
     pub display_name: String,
     pub fy: String,
     pub years: Vec<i64>,
+    /// Each document of the year, downloadable in every format: (section, Thai, English).
+    pub sections: Vec<(&'static str, &'static str, &'static str)>,
 }
 
 pub async fn reports(
@@ -88,6 +91,11 @@ pub async fn reports(
         display_name: user.display_name.clone(),
         fy: FiscalYear::containing(state.clock.today()).to_string(),
         years: measures::years(&mut conn).await.map_err(internal(l))?,
+        sections: vec![
+            ("full", "รายงานผลการดำเนินการตามมาตรการฉบับเต็ม", "Full report"),
+            ("protection", "มาตรการคุ้มครองและปกปิดข้อมูลผู้แจ้งเบาะแส", "Reporter protection measures"),
+            ("statistics", "สถิติเรื่องร้องเรียน (ITA)", "Complaint statistics (ITA)"),
+        ],
     };
     Ok((csrf, render(&page)).into_response())
 }
@@ -115,7 +123,7 @@ pub async fn download(
     require_role(&user, Role::Administrator, l)?;
     let bad = || AppError::BadRequest {
         code: "invalid_report",
-        en: "Choose a fiscal year, a section (protection, full, statistics) and a format (html, csv, json).",
+        en: "Choose a fiscal year, a section (protection, full, statistics) and a format (html, docx, xlsx, csv, json).",
         th: "กรุณาเลือกปีงบประมาณ ส่วนของรายงาน และรูปแบบไฟล์ให้ถูกต้อง",
     };
     let Query(q) = query.map_err(|_| PageError(bad(), l))?;
