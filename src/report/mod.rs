@@ -2,6 +2,7 @@
 //! section and the ITA complaint statistics, rendered as HTML, CSV and JSON.
 pub mod chart_png;
 pub mod figures;
+pub mod manual;
 pub mod measures_file;
 pub mod office;
 pub mod render;

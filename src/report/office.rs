@@ -247,13 +247,9 @@ fn signatures(doc: Docx, settings: &Settings) -> Docx {
         doc = doc
             .add_paragraph(text("").keep_next(true))
             .add_paragraph(
-                indent(centred(
-                    &format!("(ลงชื่อ) ........................................ {}", s.role_th),
-                    32,
-                    false,
-                ))
-                .keep_next(true),
+                indent(centred("(ลงชื่อ) ..................................", 32, false)).keep_next(true),
             )
+            .add_paragraph(indent(centred(&s.role_th, 32, false)).keep_next(true))
             .add_paragraph(indent(centred(&format!("({})", s.name_th), 32, false)).keep_next(true))
             .add_paragraph(indent(centred(&s.position_th, 32, false)));
     }
@@ -595,6 +591,168 @@ pub fn xlsx(data: &ReportData, section: Section, settings: &Settings) -> Result<
         ws.set_row_height(0, 48)?;
     }
     Ok(wb.save_to_buffer()?)
+}
+
+/// A portrait document in the official layout, numbered from the second page.
+fn portrait(
+    paragraphs: Vec<Paragraph>,
+    tables_after: Vec<(usize, Table)>,
+    nums: Numerals,
+) -> Result<Vec<u8>, OfficeError> {
+    let fonts = RunFonts::new().ascii(FONT).hi_ansi(FONT).cs(FONT).east_asia(FONT);
+    let mut doc = Docx::new().default_fonts(fonts).default_size(32);
+    for (i, p) in paragraphs.into_iter().enumerate() {
+        doc = doc.add_paragraph(p);
+        for (_, t) in tables_after.iter().filter(|(at, _)| *at == i) {
+            doc = doc.add_table(t.clone());
+        }
+    }
+    doc = doc
+        .page_size(A4_SHORT, A4_LONG)
+        .page_orient(PageOrientationType::Portrait)
+        .page_margin(margins())
+        .title_pg()
+        .header(page_number_header(nums))
+        .first_header(Header::new());
+    let mut out = std::io::Cursor::new(Vec::new());
+    doc.build().pack(&mut out).map_err(|e| OfficeError::Docx(e.to_string()))?;
+    patch_document(&out.into_inner(), nums)
+}
+
+/// The complaint-handling manual as DOCX: purpose, unit, channels, the steps as a flowchart of
+/// boxes joined by arrows, time limits and the protection of the reporter.
+pub fn manual_docx(m: &super::manual::Manual, settings: &Settings) -> Result<Vec<u8>, OfficeError> {
+    let org = &settings.organisation;
+    let mut p = vec![
+        centred(&m.title, 40, true),
+        centred(&format!("{} {}", org.name_th, org.locality_th), 36, true),
+        text(""),
+        text("๑. วัตถุประสงค์").bold(),
+        body(&m.purpose),
+        text("๒. หน่วยงานที่รับผิดชอบ").bold(),
+        body(&m.unit),
+        text("๓. ช่องทางการร้องเรียน").bold(),
+    ];
+    let grid = [2600usize, 6471];
+    let channels = fixed(
+        m.channels
+            .iter()
+            .map(|(c, h)| TableRow::new(sized(vec![cell(c), cell(h)], &grid)).cant_split())
+            .collect(),
+        &grid,
+    );
+    let channels_at = p.len() - 1;
+    p.push(text(""));
+    p.push(text("๔. ขั้นตอนการปฏิบัติงาน (แผนผังขั้นตอน) และระยะเวลา").bold().keep_next(true));
+    // The flowchart: one box per step, an arrow between boxes.
+    let box_grid = [9071usize];
+    let mut flow_rows = Vec::new();
+    for (i, (step, who, when)) in m.steps.iter().enumerate() {
+        let cell = TableCell::new()
+            .add_paragraph(
+                Paragraph::new()
+                    .add_run(
+                        Run::new().add_text(format!("{}. {step}", Numerals::Thai.n(i + 1))).bold().size(30),
+                    )
+                    .align(AlignmentType::Center),
+            )
+            .add_paragraph(
+                Paragraph::new()
+                    .add_run(Run::new().add_text(format!("ผู้รับผิดชอบ: {who} · ระยะเวลา: {when}")).size(28))
+                    .align(AlignmentType::Center),
+            );
+        flow_rows.push(TableRow::new(sized(vec![cell], &box_grid)).cant_split());
+    }
+    let flow_at = p.len() - 1;
+    let mut tables = vec![(channels_at, channels)];
+    // Boxes one under the other, each its own one-cell table, an arrow paragraph between them.
+    let mut after = flow_at;
+    for (i, row) in flow_rows.into_iter().enumerate() {
+        if i > 0 {
+            p.push(centred("▼", 32, true).keep_next(true));
+            after = p.len() - 1;
+        }
+        tables.push((after, fixed(vec![row], &box_grid)));
+    }
+    p.push(text(""));
+    p.push(text("๕. การคุ้มครองผู้แจ้งเบาะแสและผู้ร้องเรียน").bold().keep_next(true));
+    for (i, line) in m.protection.iter().enumerate() {
+        p.push(body(&format!("{}. {line}", Numerals::Thai.n(i + 1))));
+    }
+    portrait(p, tables, Numerals::Thai)
+}
+
+/// The memo to the chief executive (บันทึกข้อความ) asking approval to publish the year's report
+/// and statistics, in the official memo layout.
+pub fn memo_docx(data: &ReportData, settings: &Settings, today: time::Date) -> Result<Vec<u8>, OfficeError> {
+    let nums = Numerals::Thai;
+    let org = &settings.organisation;
+    let f = &data.figures;
+    let fy = nums.n(f.fiscal_year);
+    let approver = settings.report.signatures.last();
+    let reporter = settings.report.signatures.first();
+    let to = approver.map_or_else(|| format!("นายก{}", org.name_th), |s| s.position_th.clone());
+    let label = |l: &str, v: &str| {
+        Paragraph::new()
+            .add_run(Run::new().add_text(l).bold().size(36))
+            .add_run(Run::new().add_text(format!(" {v}")))
+    };
+    let mut p = vec![
+        Paragraph::new()
+            .add_run(Run::new().add_text("บันทึกข้อความ").bold().size(58))
+            .align(AlignmentType::Center),
+        label("ส่วนราชการ", &format!("{} {}", org.office_th, org.contact_th)),
+        label("ที่", &format!("........................................ วันที่ {}", nums.date(today))),
+        label(
+            "เรื่อง",
+            &format!(
+                "ขออนุมัติเผยแพร่รายงานผลการดำเนินการตามมาตรการส่งเสริมคุณธรรมและความโปร่งใส และสถิติเรื่องร้องเรียน ประจำปีงบประมาณ พ.ศ. {fy}"
+            ),
+        ),
+        text(""),
+        Paragraph::new()
+            .add_run(Run::new().add_text("เรียน").bold())
+            .add_run(Run::new().add_text(format!(" {to}"))),
+        text(""),
+        body(&format!(
+            "ตามที่{} ได้กำหนดมาตรการส่งเสริมคุณธรรมและความโปร่งใสภายในหน่วยงาน และเปิดช่องทางรับเรื่องร้องเรียนและแจ้งเบาะแส \
+             ทั้งช่องทางออนไลน์และช่องทางอื่น เพื่อประกอบการประเมินคุณธรรมและความโปร่งใสในการดำเนินงานของหน่วยงานภาครัฐ (ITA) นั้น",
+            org.name_th
+        )),
+        body(&format!(
+            "บัดนี้ {} ได้จัดทำรายงานผลการดำเนินการ ประจำปีงบประมาณ พ.ศ. {fy} แล้ว ในปีงบประมาณดังกล่าวรับเรื่องร้องเรียนทั้งสิ้น \
+             {} เรื่อง (ทางช่องทางออนไลน์ {} เรื่อง) ดำเนินการแล้วเสร็จ {} เรื่อง ไม่รับไว้พิจารณา {} เรื่อง \
+             และอยู่ระหว่างดำเนินการ {} เรื่อง ({}) รายละเอียดปรากฏตามรายงานและสถิติที่แนบมาพร้อมนี้",
+            org.office_th,
+            nums.n(f.received),
+            nums.n(f.received_online),
+            nums.n(f.concluded),
+            nums.n(f.not_accepted),
+            nums.n(f.in_progress_at_year_end),
+            super::render::as_of_text(f, nums),
+        )),
+        body(&format!(
+            "จึงเรียนมาเพื่อโปรดพิจารณา หากเห็นชอบ โปรดอนุมัติให้เผยแพร่รายงานและสถิติดังกล่าวทางเว็บไซต์ของ{} ต่อไป",
+            org.name_th
+        )),
+    ];
+    let sign = |p: &mut Vec<Paragraph>, role: &str, name: &str, position: &str| {
+        let indent = |x: Paragraph| x.indent(Some(4000), None, None, None);
+        p.push(text(""));
+        p.push(indent(centred("(ลงชื่อ) ..................................", 32, false)));
+        p.push(indent(centred(role, 32, false)));
+        p.push(indent(centred(&format!("({name})"), 32, false)));
+        p.push(indent(centred(position, 32, false)));
+    };
+    if let Some(r) = reporter {
+        sign(&mut p, &r.role_th, &r.name_th, &r.position_th);
+    }
+    p.push(text(""));
+    p.push(text("ความเห็น/คำสั่ง  ( ) อนุมัติ  ( ) ไม่อนุมัติ ..................................................................."));
+    if let Some(a) = approver {
+        sign(&mut p, &a.role_th, &a.name_th, &a.position_th);
+    }
+    portrait(p, Vec::new(), nums)
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@ mod mail;
 mod office;
 mod ops;
 mod privacy;
+mod public_reports;
 mod report;
 mod retention;
 mod staff;

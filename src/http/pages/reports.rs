@@ -18,17 +18,17 @@ use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum_csrf::CsrfToken;
 use serde::Deserialize;
 
-const BAD_YEAR: AppError = AppError::BadRequest {
+pub(super) const BAD_YEAR: AppError = AppError::BadRequest {
     code: "invalid_fiscal_year",
     en: "The fiscal year is not valid.",
     th: "ปีงบประมาณไม่ถูกต้อง",
 };
 
-fn year(raw: &str, state: &AppState) -> Result<FiscalYear, AppError> {
+pub(super) fn year(raw: &str, state: &AppState) -> Result<FiscalYear, AppError> {
     match raw.trim() {
         "" => Ok(FiscalYear::containing(state.clock.today())),
         y => FiscalYear::from_be(y.parse().map_err(|_| BAD_YEAR)?).map_err(|_| BAD_YEAR),
@@ -39,27 +39,7 @@ fn year(raw: &str, state: &AppState) -> Result<FiscalYear, AppError> {
 #[serde(deny_unknown_fields)]
 pub struct YearQuery {
     #[serde(default)]
-    fy: String,
-}
-
-/// The ITA complaint statistics, public: counts per month, quarter and half year by track only.
-pub async fn statistics(
-    State(state): State<AppState>,
-    l: Lang,
-    query: Result<Query<YearQuery>, axum::extract::rejection::QueryRejection>,
-) -> Result<Response, PageError> {
-    let Query(q) = query.map_err(|_| PageError(BAD_YEAR, l))?;
-    let fy = year(&q.fy, &state).map_err(|e| PageError(e, l))?;
-    // The public page stops at the last completed month: day-fresh counts would let anyone watching
-    // it learn the day a report came in.
-    let today = state.clock.today();
-    let month_start = today.replace_day(1).unwrap_or(today);
-    let as_of = month_start.previous_day().unwrap_or(month_start);
-    let mut data = report::load_from(&state.store, &state.settings, fy, as_of).await.map_err(internal(l))?;
-    data.report_day = today;
-    let html = report_render::html(&data, Section::Statistics, Numerals::Thai, &state.settings, false)
-        .map_err(internal(l))?;
-    Ok(Html(html).into_response())
+    pub(super) fy: String,
 }
 
 #[derive(Template)]
@@ -147,6 +127,31 @@ pub async fn download(
         headers.insert(header::CONTENT_DISPOSITION, v);
     }
     Ok(response)
+}
+
+/// The memo to the chief executive asking approval to publish the year's report, as DOCX.
+pub async fn memo(
+    State(state): State<AppState>,
+    l: Lang,
+    Staff(user): Staff,
+    query: Result<Query<YearQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, PageError> {
+    require_role(&user, Role::Administrator, l)?;
+    let Query(q) = query.map_err(|_| PageError(BAD_YEAR, l))?;
+    let fy = year(&q.fy, &state).map_err(|e| PageError(e, l))?;
+    let data = report::load(&state, fy).await.map_err(internal(l))?;
+    let bytes =
+        crate::report::office::memo_docx(&data, &state.settings, state.clock.today()).map_err(internal(l))?;
+    crate::staff::trail::record_read(
+        &state,
+        &user,
+        "report.exported",
+        None,
+        &format!("fy={fy} section=memo format=docx"),
+    )
+    .await
+    .map_err(internal(l))?;
+    Ok(super::public_reports::attachment(bytes, &format!("rongrian-{fy}-memo.docx")))
 }
 
 pub struct MeasureForm {
