@@ -282,6 +282,11 @@ pub fn measure_row(m: &Measure, f: &Figures, nums: Numerals, with_figures: bool)
     if with_figures && !used_in {
         outcome = format!("{outcome} {}", outcome_figures(f, nums)).trim().to_owned();
     }
+    // Cases linked to the measure, by rule or by an officer's hand, are part of what it did.
+    if linked > 0 && !m.output.contains("{linked_cases}") && !m.outcome.contains("{linked_cases}") {
+        output =
+            format!("{output} (เรื่องร้องเรียนที่เชื่อมโยงกับมาตรการนี้ {} เรื่อง)", nums.n(linked)).trim().to_owned();
+    }
     MeasureRow {
         number: nums.n(m.number),
         title: m.title.clone(),

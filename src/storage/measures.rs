@@ -236,3 +236,34 @@ pub async fn audit_count(
     .await?;
     Ok(row.try_get(0)?)
 }
+
+/// Whether a report of the year that prints its measures (full or protection section) has been
+/// exported: from then on its measures are part of a published document.
+pub async fn used_by_exported_report(conn: &mut AnyConnection, fy: FiscalYear) -> Result<bool, StorageError> {
+    let row = sqlx::query(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'report.exported' AND (detail LIKE $1 OR detail LIKE $2)",
+    )
+    .bind(format!("fy={fy} section=full %"))
+    .bind(format!("fy={fy} section=protection %"))
+    .fetch_one(conn)
+    .await?;
+    Ok(row.try_get::<i64, _>(0)? > 0)
+}
+
+/// Deletes a measure of a year and officers' links to it; false when there was none.
+pub async fn delete(conn: &mut AnyConnection, fy: FiscalYear, number: u32) -> Result<bool, StorageError> {
+    let year = i64::from(fy.be_year());
+    sqlx::query(
+        "DELETE FROM case_measures WHERE measure_id IN (SELECT id FROM measures WHERE fiscal_year = $1 AND number = $2)",
+    )
+    .bind(year)
+    .bind(i64::from(number))
+    .execute(&mut *conn)
+    .await?;
+    let done = sqlx::query("DELETE FROM measures WHERE fiscal_year = $1 AND number = $2")
+        .bind(year)
+        .bind(i64::from(number))
+        .execute(&mut *conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}

@@ -262,6 +262,16 @@ async fn the_figures_of_a_fiscal_year_are_exact(db: Db) {
         assert!(!html.contains(wrong), "protection section has `{wrong}`");
     }
     assert!(!html.contains("2569-0"), "no case reference in the report");
+    let full = app
+        .staff_get(&app.client, &a, "/staff/admin/reports/download?fy=2569&section=full&format=html")
+        .await
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        full.contains("(เรื่องร้องเรียนที่เชื่อมโยงกับมาตรการนี้ ๑ เรื่อง)"),
+        "the officer's link is printed in measure 4"
+    );
     let r = app
         .staff_get(
             &app.client,
@@ -352,6 +362,48 @@ async fn measures_are_edited_checked_against_their_year_and_copied_forward(db: D
         )
         .await;
     assert_eq!(r.status(), 400);
+    let page = r.text().await.expect("html");
+    assert!(page.contains("ช่วงระยะเวลาดำเนินการต้องอยู่ภายในปีงบประมาณ พ.ศ. 2568"), "the error in Thai");
+    assert!(page.contains("<textarea name=\"title\" rows=\"2\">x</textarea>"), "what was typed is kept");
+    // Dates in the Buddhist Era, as officers type them, and shown back the same way.
+    let r = app
+        .staff_post(
+            &app.client,
+            &a,
+            "/staff/admin/measures",
+            &[
+                ("fy", "2568"),
+                ("action", "save"),
+                ("number", "9"),
+                ("title", "มาตรการชั่วคราว"),
+                ("period_start", "1/1/2568"),
+                ("period_end", "๓๑/๓/๒๕๖๘"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let page = r.text().await.expect("html");
+    assert!(page.contains("value=\"1/1/2568\"") && page.contains("value=\"31/3/2568\""), "BE dates shown");
+    let r = app
+        .staff_post(
+            &app.client,
+            &a,
+            "/staff/admin/measures",
+            &[("fy", "2568"), ("action", "delete"), ("number", "9")],
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.expect("html").contains("ลบมาตรการที่ 9 แล้ว"));
+    let deleted: i64 = {
+        use sqlx::Row;
+        sqlx::query("SELECT COUNT(*) FROM audit_log WHERE action = 'measures.deleted' AND detail = 'fy=2568 deleted=9'")
+            .fetch_one(app.state.store.pool())
+            .await
+            .expect("audit")
+            .try_get(0)
+            .expect("count")
+    };
+    assert_eq!(deleted, 1, "the deletion is audited");
     let r = app
         .staff_post(
             &app.client,
@@ -419,6 +471,16 @@ async fn measures_are_edited_checked_against_their_year_and_copied_forward(db: D
         html.text().await.expect("html").contains("รับเรื่อง ๐ เรื่อง"),
         "placeholders are filled from the figures"
     );
+    // Once a report printing the year's measures has been exported, they stay.
+    let r = app
+        .staff_post(
+            &app.client,
+            &a,
+            "/staff/admin/measures",
+            &[("fy", "2569"), ("action", "delete"), ("number", "8")],
+        )
+        .await;
+    assert_eq!(r.status(), 409);
 }
 
 /// Mid-year (the test clock stands on 16 March 2026): months to come have no figures, in every

@@ -177,6 +177,9 @@ pub struct MeasuresPage {
     pub next_fy: String,
     pub measures: Vec<MeasureForm>,
     pub notice: Option<String>,
+    /// A form refused, in Thai, and what was typed in it (shown again in its place).
+    pub error: Option<String>,
+    pub draft: Option<MeasureForm>,
 }
 
 fn form_of(m: &Measure) -> MeasureForm {
@@ -186,8 +189,8 @@ fn form_of(m: &Measure) -> MeasureForm {
         steps: m.steps.join("\n"),
         responsible_units: m.responsible_units.join(","),
         responsible_text: m.responsible_text.clone(),
-        period_start: m.period_start.to_string(),
-        period_end: m.period_end.to_string(),
+        period_start: crate::domain::thai::format_be_numeric(m.period_start),
+        period_end: crate::domain::thai::format_be_numeric(m.period_end),
         output: m.output.clone(),
         outcome: m.outcome.clone(),
         flags: MeasureFlag::ALL.iter().map(|f| (f.code(), f.label_th(), m.has(*f))).collect(),
@@ -201,6 +204,7 @@ async fn measures_page(
     user: &crate::staff::auth::StaffUser,
     fy: FiscalYear,
     notice: Option<String>,
+    refused: Option<(String, MeasureForm)>,
 ) -> Result<MeasuresPage, PageError> {
     crate::staff::trail::record_read(state, user, "measures.read", None, &format!("fy={fy}"))
         .await
@@ -208,13 +212,26 @@ async fn measures_page(
     let mut conn = state.store.pool().acquire().await.map_err(internal(l))?;
     let list = measures::for_year(&mut conn, fy).await.map_err(internal(l))?;
     let next = FiscalYear::from_be(i64::from(fy.be_year()) + 1).unwrap_or(fy);
+    let mut forms: Vec<MeasureForm> = list.iter().map(|(_, m)| form_of(m)).collect();
     Ok(MeasuresPage {
         chrome: Chrome::new(l, &state.settings.organisation, "/staff"),
         csrf: token_of(csrf, l)?,
         display_name: user.display_name.clone(),
         fy: fy.to_string(),
         next_fy: next.to_string(),
-        measures: list.iter().map(|(_, m)| form_of(m)).collect(),
+        error: refused.as_ref().map(|(e, _)| e.clone()),
+        // A refused change of an existing measure is shown in its place, a new one in the add form.
+        draft: match refused {
+            Some((_, d)) => match forms.iter_mut().find(|f| f.number == d.number) {
+                Some(existing) => {
+                    *existing = d;
+                    None
+                }
+                None => Some(d),
+            },
+            None => None,
+        },
+        measures: forms,
         notice,
     })
 }
@@ -229,7 +246,7 @@ pub async fn measures_list(
     require_role(&user, Role::Administrator, l)?;
     let Query(q) = query.map_err(|_| PageError(BAD_YEAR, l))?;
     let fy = year(&q.fy, &state).map_err(|e| PageError(e, l))?;
-    let page = measures_page(&state, l, &csrf, &user, fy, None).await?;
+    let page = measures_page(&state, l, &csrf, &user, fy, None, None).await?;
     Ok((csrf, render(&page)).into_response())
 }
 
@@ -264,7 +281,42 @@ pub async fn measures_save(
                 Err(e) => return Err(internal(l)(e)),
             }
         }
+        "delete" => {
+            let number: u32 = get("number").trim().parse().unwrap_or(0);
+            match measures_file::delete(&state.store, fy, number, &changer(&state, &user)).await {
+                Ok(()) => format!("ลบมาตรการที่ {number} แล้ว"),
+                Err(measures_file::ImportError::Published(_)) => {
+                    return Err(PageError(
+                        AppError::Conflict {
+                            en: "A report of this year that prints the measures has been exported: the measure stays.",
+                            th: "มาตรการนี้อยู่ในรายงานของปีงบประมาณนี้ที่ได้จัดทำ (ดาวน์โหลด) ไปแล้ว จึงลบไม่ได้ แก้ไขข้อความได้",
+                        },
+                        l,
+                    ));
+                }
+                Err(measures_file::ImportError::Missing(_)) => {
+                    return Err(PageError(
+                        AppError::BadRequest {
+                            code: "no_such_measure",
+                            en: "There is no such measure in this year.",
+                            th: "ไม่พบมาตรการนี้ในปีงบประมาณที่เลือก",
+                        },
+                        l,
+                    ));
+                }
+                Err(e) => return Err(internal(l)(e)),
+            }
+        }
         "save" => {
+            // Dates are typed in the Buddhist Era (1/10/2568); ISO dates are taken as well.
+            let day = |k: &str| {
+                let raw = get(k);
+                let raw = raw.trim();
+                match crate::domain::thai::parse_be_numeric(raw) {
+                    Some(d) => Some(d.to_string()),
+                    None => Some(raw.to_owned()).filter(|s| !s.is_empty()),
+                }
+            };
             let input = MeasureInput {
                 number: get("number").trim().parse().unwrap_or(0),
                 title: get("title"),
@@ -275,24 +327,44 @@ pub async fn measures_save(
                     .filter(|s| !s.is_empty())
                     .collect(),
                 responsible_text: get("responsible_text"),
-                period_start: Some(get("period_start")).filter(|s| !s.trim().is_empty()),
-                period_end: Some(get("period_end")).filter(|s| !s.trim().is_empty()),
+                period_start: day("period_start"),
+                period_end: day("period_end"),
                 output: get("output"),
                 outcome: get("outcome"),
                 flags: pairs.iter().filter(|(k, _)| k == "flag").map(|(_, v)| v.clone()).collect(),
             };
-            let measure = Measure::parse(fy, &input, &state.settings.unit_codes()).map_err(|e| {
-                PageError(
-                    AppError::Invalid {
-                        code: "invalid_measure",
-                        en: format!("The measure is not valid: {e}."),
-                        th: format!(
-                            "ข้อมูลมาตรการไม่ถูกต้อง (ลำดับ ๑–๙๙ ชื่อมาตรการ หน่วยงานและประเภทที่กำหนด และช่วงเวลาภายในปีงบประมาณ): {e}"
-                        ),
-                    },
-                    l,
-                )
-            })?;
+            let measure = match Measure::parse(fy, &input, &state.settings.unit_codes()) {
+                Ok(m) => m,
+                Err(e) => {
+                    // The form again, with what was typed and what is wrong in Thai.
+                    let draft = MeasureForm {
+                        number: input.number,
+                        title: input.title.clone(),
+                        steps: get("steps"),
+                        responsible_units: get("responsible_units"),
+                        responsible_text: input.responsible_text.clone(),
+                        period_start: get("period_start"),
+                        period_end: get("period_end"),
+                        output: input.output.clone(),
+                        outcome: input.outcome.clone(),
+                        flags: MeasureFlag::ALL
+                            .iter()
+                            .map(|f| (f.code(), f.label_th(), input.flags.iter().any(|x| x == f.code())))
+                            .collect(),
+                    };
+                    let page = measures_page(
+                        &state,
+                        l,
+                        &csrf,
+                        &user,
+                        fy,
+                        None,
+                        Some((measure_error_th(&e, fy), draft)),
+                    )
+                    .await?;
+                    return Ok((axum::http::StatusCode::BAD_REQUEST, csrf, render(&page)).into_response());
+                }
+            };
             measures_file::import(&state.store, std::slice::from_ref(&measure), &changer(&state, &user))
                 .await
                 .map_err(internal(l))?;
@@ -300,8 +372,33 @@ pub async fn measures_save(
         }
         _ => return Err(PageError(BAD_YEAR, l)),
     };
-    let page = measures_page(&state, l, &csrf, &user, fy, Some(notice)).await?;
+    let page = measures_page(&state, l, &csrf, &user, fy, Some(notice), None).await?;
     Ok((csrf, render(&page)).into_response())
+}
+
+/// What is wrong with a measure, in Thai.
+fn measure_error_th(e: &crate::domain::measure::MeasureError, fy: FiscalYear) -> String {
+    use crate::domain::measure::MeasureError as E;
+    use crate::domain::thai::format_be_numeric as be;
+    match e {
+        E::FiscalYear(y) => format!("ปีงบประมาณ {y} ไม่ถูกต้อง"),
+        E::Number(n) => format!("ลำดับที่ของมาตรการ ({n}) ต้องเป็นตัวเลข ๑–๙๙"),
+        E::Title(_) => "กรุณากรอกชื่อมาตรการ/โครงการ/กิจกรรม (ไม่เกิน ๑,๐๐๐ ตัวอักษร)".to_owned(),
+        E::Unit { unit, .. } => format!("ไม่มีหน่วยงานรหัส \"{unit}\" ในระบบ"),
+        E::Flag { flag, .. } => format!("ไม่มีประเภทมาตรการ \"{flag}\""),
+        E::Date { date, .. } => format!("\"{date}\" ไม่ใช่วันที่ กรุณากรอกเป็น วัน/เดือน/ปี พ.ศ. เช่น ๑/๑๐/๒๕๖๘"),
+        E::Period { .. } => format!(
+            "ช่วงระยะเวลาดำเนินการต้องอยู่ภายในปีงบประมาณ พ.ศ. {} ({} – {})",
+            fy.be_year(),
+            be(fy.first_day()),
+            be(fy.last_day())
+        ),
+        E::TooLong(_) => "ข้อความยาวเกิน ๕,๐๐๐ ตัวอักษร".to_owned(),
+        E::Placeholder { name, .. } => format!(
+            "ไม่รู้จักตัวแปร {{{name}}} ในข้อความ กรุณาตรวจการสะกด (ตัวแปรที่ใช้ได้: {})",
+            crate::domain::measure::PLACEHOLDERS.join(", ")
+        ),
+    }
 }
 
 /// The signed-in administrator as the changer of measures (audited with the change).
