@@ -2,7 +2,7 @@
 //! give the same figures, on SQLite and PostgreSQL alike.
 use crate::domain::fiscal_year::FiscalYear;
 use crate::domain::measure::{Measure, MeasureFlag};
-use crate::storage::measures::CaseFacts;
+use crate::storage::report_figures::Aggregates;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use time::{Date, Month};
@@ -21,9 +21,8 @@ pub struct LinkRule {
 }
 
 impl LinkRule {
-    fn matches(&self, c: &CaseFacts) -> bool {
-        (self.channel.is_empty() || self.channel == c.channel)
-            && (self.track.is_empty() || self.track == c.track)
+    fn matches(&self, channel: &str, track: &str) -> bool {
+        (self.channel.is_empty() || self.channel == channel) && (self.track.is_empty() || self.track == track)
     }
 }
 
@@ -155,21 +154,6 @@ pub struct Figures {
     pub measures: Vec<MeasureFigures>,
 }
 
-fn median(mut v: Vec<i64>) -> Option<f64> {
-    if v.is_empty() {
-        return None;
-    }
-    v.sort_unstable();
-    let n = v.len();
-    #[allow(clippy::cast_precision_loss)]
-    let m = if n % 2 == 1 { v[n / 2] as f64 } else { (v[n / 2 - 1] + v[n / 2]) as f64 / 2.0 };
-    Some(m)
-}
-
-fn bump(map: &mut BTreeMap<String, u64>, key: &str) {
-    *map.entry(key.to_owned()).or_insert(0) += 1;
-}
-
 /// The twelve months of a fiscal year, October first.
 pub fn months(fy: FiscalYear) -> Vec<(Date, Date)> {
     let mut out = Vec::with_capacity(12);
@@ -191,31 +175,59 @@ pub fn months(fy: FiscalYear) -> Vec<(Date, Date)> {
 const CONCLUDED: &str = "concluded";
 const NOT_ACCEPTED: &str = "not_accepted";
 
-fn closed_between(c: &CaseFacts, status: &str, first: Date, last: Date) -> bool {
-    c.status == status && c.closed_on.is_some_and(|d| d >= first && d <= last)
+/// The median of a histogram of (value, count).
+fn median_of(hist: &[(i64, u64)]) -> Option<f64> {
+    let mut h: Vec<(i64, u64)> = hist.iter().copied().filter(|(_, n)| *n > 0).collect();
+    h.sort_unstable();
+    let n: u64 = h.iter().map(|(_, c)| c).sum();
+    if n == 0 {
+        return None;
+    }
+    // The values at positions (n-1)/2 and n/2 (0-based) of the sorted list.
+    let at = |pos: u64| {
+        let mut seen = 0;
+        for (v, c) in &h {
+            seen += c;
+            if pos < seen {
+                return *v;
+            }
+        }
+        h.last().map_or(0, |(v, _)| *v)
+    };
+    #[allow(clippy::cast_precision_loss)]
+    Some((at((n - 1) / 2) + at(n / 2)) as f64 / 2.0)
 }
 
-/// Counts of one period, as they stood on `as_of` (one under way counts up to that day).
-fn counts(cases: &[CaseFacts], track: &str, first: Date, last: Date) -> Counts {
+/// Counts of one period from the day-level aggregates, up to `end`.
+fn counts(a: &Aggregates, track: &str, first: Date, end: Date) -> Counts {
     let mut c = Counts::default();
-    for f in cases.iter().filter(|f| f.track == track) {
-        if f.received_on >= first && f.received_on <= last {
-            c.received += 1;
-        }
-        if closed_between(f, CONCLUDED, first, last) {
-            c.concluded += 1;
-        }
-        if closed_between(f, NOT_ACCEPTED, first, last) {
-            c.not_accepted += 1;
-        }
-        if f.received_on <= last && f.closed_on.is_none_or(|d| d > last) {
-            c.in_progress += 1;
+    let open_at_start: u64 = a.open_at_start.iter().filter(|(t, _)| t == track).map(|(_, n)| n).sum();
+    let mut received_by_end = 0;
+    for (t, d, n) in &a.received_by_day {
+        if t == track && *d <= end {
+            received_by_end += n;
+            if *d >= first {
+                c.received += n;
+            }
         }
     }
+    let mut closed_by_end = 0;
+    for (t, status, d, n) in &a.closed_by_day {
+        if t == track && *d <= end {
+            closed_by_end += n;
+            if *d >= first && status == CONCLUDED {
+                c.concluded += n;
+            }
+            if *d >= first && status == NOT_ACCEPTED {
+                c.not_accepted += n;
+            }
+        }
+    }
+    c.in_progress = (open_at_start + received_by_end).saturating_sub(closed_by_end);
     c
 }
 
-fn period(cases: &[CaseFacts], key: String, first: Date, last: Date, as_of: Date) -> Period {
+fn period(a: &Aggregates, key: String, first: Date, last: Date, as_of: Date) -> Period {
     let state = if first > as_of {
         PeriodState::Future
     } else if last > as_of {
@@ -224,42 +236,32 @@ fn period(cases: &[CaseFacts], key: String, first: Date, last: Date, as_of: Date
         PeriodState::Complete
     };
     let end = last.min(as_of);
-    let of = |t| (state != PeriodState::Future).then(|| counts(cases, t, first, end));
+    let of = |t| (state != PeriodState::Future).then(|| counts(a, t, first, end));
     Period { key, first, last, state, corruption: of("corruption"), general: of("general") }
 }
 
-/// The figures of `fy` as they stand on `as_of` (the year's last day once it has ended). `facts`
-/// holds the year's cases and the earlier years' cases still open when it began.
+/// The figures of `fy` as they stand on `as_of` (the year's last day once it has ended), from the
+/// aggregates the database computed up to that day.
 pub fn compute(
     fy: FiscalYear,
     as_of: Date,
-    facts: &[CaseFacts],
+    a: &Aggregates,
     measures: &[Measure],
-    manual_links: &[(i64, u32)],
     rules: &[LinkRule],
     audited: Audited,
 ) -> Figures {
-    let year = i64::from(fy.be_year());
     let (start, last) = (fy.first_day(), fy.last_day().min(as_of));
-    // Facts known on the day the figures stand on: later events do not count, so a finished year
-    // stays finished.
-    let facts: Vec<CaseFacts> = facts
-        .iter()
-        .filter(|c| c.received_on <= last)
-        .map(|c| {
-            let mut c = c.clone();
-            c.acknowledged_on = c.acknowledged_on.filter(|d| *d <= last);
-            c.closed_on = c.closed_on.filter(|d| *d <= last);
-            c
-        })
-        .collect();
-    let this_year: Vec<&CaseFacts> = facts.iter().filter(|f| f.fiscal_year == year).collect();
-    let earlier = || facts.iter().filter(|c| c.fiscal_year < year && c.closed_on.is_none_or(|d| d >= start));
+    let sum = |it: &mut dyn Iterator<Item = u64>| it.sum::<u64>();
+    let brought_forward = sum(&mut a.open_at_start.iter().map(|(_, n)| *n));
+    let received = sum(&mut a.classes.iter().map(|c| c.cases));
+    let closed_in_year = sum(&mut a.closed_by_day.iter().map(|(_, _, _, n)| *n));
+    let [acknowledged_on_time, not_accepted_on_time, answered_late, unanswered_overdue] = a.answers;
+    let answer_due = acknowledged_on_time + not_accepted_on_time + answered_late + unanswered_overdue;
     let mut f = Figures {
         fiscal_year: fy.be_year(),
         as_of: last,
         year_complete: as_of >= fy.last_day(),
-        received: this_year.len() as u64,
+        received,
         by_track: BTreeMap::new(),
         by_channel: BTreeMap::new(),
         by_category: BTreeMap::new(),
@@ -268,118 +270,96 @@ pub fn compute(
         received_online: 0,
         online_by_track: BTreeMap::new(),
         online_anonymous: 0,
-        acknowledged_on_time: 0,
-        not_accepted_on_time: 0,
-        answered_late: 0,
-        unanswered_overdue: 0,
-        answer_due: 0,
-        answered_on_time_percent: None,
-        median_days_to_acknowledge: None,
-        median_days_to_conclude: None,
-        brought_forward: earlier().count() as u64,
+        acknowledged_on_time,
+        not_accepted_on_time,
+        answered_late,
+        unanswered_overdue,
+        answer_due,
+        #[allow(clippy::cast_precision_loss)]
+        answered_on_time_percent: (answer_due > 0)
+            .then(|| (acknowledged_on_time + not_accepted_on_time) as f64 * 100.0 / answer_due as f64),
+        median_days_to_acknowledge: median_of(&a.days_to_acknowledge),
+        median_days_to_conclude: median_of(&a.days_to_conclude),
+        brought_forward,
         concluded: 0,
         concluded_by_outcome: BTreeMap::new(),
         not_accepted: 0,
         not_accepted_by_reason: BTreeMap::new(),
         referred_by_agency: BTreeMap::new(),
-        in_progress_at_year_end: facts.iter().filter(|c| c.closed_on.is_none()).count() as u64,
-        carried_over_closed: earlier().filter(|c| c.closed_on.is_some()).count() as u64,
-        carried_over_open: earlier().filter(|c| c.closed_on.is_none()).count() as u64,
+        in_progress_at_year_end: (brought_forward + received).saturating_sub(closed_in_year),
+        carried_over_closed: a.earlier_closed,
+        carried_over_open: brought_forward.saturating_sub(a.earlier_closed),
         audited,
         months: Vec::new(),
         quarters: Vec::new(),
         halves: Vec::new(),
-        year: period(&facts, "FY".into(), start, fy.last_day(), last),
+        year: period(a, "FY".into(), start, fy.last_day(), last),
         measures: Vec::new(),
     };
-    let mut to_ack = Vec::new();
-    for c in &this_year {
-        bump(&mut f.by_track, &c.track);
-        bump(&mut f.by_channel, &c.channel);
-        bump(&mut f.by_category, &c.category);
+    let add = |map: &mut BTreeMap<String, u64>, key: &str, n: u64| {
+        if n > 0 && !key.is_empty() {
+            *map.entry(key.to_owned()).or_insert(0) += n;
+        }
+    };
+    for c in &a.classes {
+        add(&mut f.by_track, &c.track, c.cases);
+        add(&mut f.by_channel, &c.channel, c.cases);
+        add(&mut f.by_category, &c.category, c.cases);
         if c.anonymous {
-            f.anonymous += 1;
+            f.anonymous += c.cases;
         } else {
-            f.identified += 1;
+            f.identified += c.cases;
         }
         if c.channel == "online" {
-            f.received_online += 1;
-            bump(&mut f.online_by_track, &c.track);
+            f.received_online += c.cases;
+            add(&mut f.online_by_track, &c.track, c.cases);
             if c.anonymous {
-                f.online_anonymous += 1;
-            }
-        }
-        // The first answer: an acknowledgement, or a decision not to accept the case.
-        let not_accepted_on = c.closed_on.filter(|_| c.status == NOT_ACCEPTED);
-        match (c.acknowledged_on, not_accepted_on) {
-            (Some(d), _) if d <= c.acknowledge_due => f.acknowledged_on_time += 1,
-            (None, Some(d)) if d <= c.acknowledge_due => f.not_accepted_on_time += 1,
-            (Some(_), _) | (None, Some(_)) => f.answered_late += 1,
-            (None, None) if c.acknowledge_due < last => f.unanswered_overdue += 1,
-            (None, None) => {}
-        }
-        if let Some(d) = c.acknowledged_on {
-            to_ack.push((d - c.received_on).whole_days());
-        }
-    }
-    let mut to_conclude = Vec::new();
-    for c in &facts {
-        if closed_between(c, CONCLUDED, start, last) {
-            f.concluded += 1;
-            if let Some(d) = c.closed_on {
-                to_conclude.push((d - c.received_on).whole_days());
-            }
-            if let Some(o) = &c.outcome {
-                bump(&mut f.concluded_by_outcome, o);
-            }
-            if let Some(a) = &c.referred_to {
-                bump(&mut f.referred_by_agency, a);
-            }
-        }
-        if closed_between(c, NOT_ACCEPTED, start, last) {
-            f.not_accepted += 1;
-            if let Some(r) = &c.rejection_reason {
-                bump(&mut f.not_accepted_by_reason, r);
+                f.online_anonymous += c.cases;
             }
         }
     }
-    f.answer_due = f.acknowledged_on_time + f.not_accepted_on_time + f.answered_late + f.unanswered_overdue;
-    #[allow(clippy::cast_precision_loss)]
-    if f.answer_due > 0 {
-        f.answered_on_time_percent =
-            Some((f.acknowledged_on_time + f.not_accepted_on_time) as f64 * 100.0 / f.answer_due as f64);
+    for (status, outcome, agency, reason, n) in &a.closings {
+        if status == CONCLUDED {
+            f.concluded += n;
+            add(&mut f.concluded_by_outcome, outcome, *n);
+            add(&mut f.referred_by_agency, agency, *n);
+        } else if status == NOT_ACCEPTED {
+            f.not_accepted += n;
+            add(&mut f.not_accepted_by_reason, reason, *n);
+        }
     }
-    f.median_days_to_acknowledge = median(to_ack);
-    f.median_days_to_conclude = median(to_conclude);
 
     let month_spans = months(fy);
     f.months = month_spans
         .iter()
-        .map(|(a, b)| period(&facts, format!("{:04}-{:02}", a.year(), u8::from(a.month())), *a, *b, last))
+        .map(|(x, y)| period(a, format!("{:04}-{:02}", x.year(), u8::from(x.month())), *x, *y, last))
         .collect();
     f.quarters = (0..4)
-        .map(|q| period(&facts, format!("Q{}", q + 1), month_spans[q * 3].0, month_spans[q * 3 + 2].1, last))
+        .map(|q| period(a, format!("Q{}", q + 1), month_spans[q * 3].0, month_spans[q * 3 + 2].1, last))
         .collect();
     f.halves = (0..2)
-        .map(|h| period(&facts, format!("H{}", h + 1), month_spans[h * 6].0, month_spans[h * 6 + 5].1, last))
+        .map(|h| period(a, format!("H{}", h + 1), month_spans[h * 6].0, month_spans[h * 6 + 5].1, last))
         .collect();
 
     f.measures = measures
         .iter()
         .map(|m| {
-            let by_rule = |c: &CaseFacts| {
+            let by_rule = |channel: &str, track: &str| {
                 rules.iter().any(|r| {
-                    r.matches(c)
+                    r.matches(channel, track)
                         && r.flags
                             .iter()
                             .any(|flag| MeasureFlag::from_code(flag).is_some_and(|flag| m.has(flag)))
                 })
             };
-            let linked = this_year
+            let ruled: u64 =
+                a.classes.iter().filter(|c| by_rule(&c.channel, &c.track)).map(|c| c.cases).sum();
+            let by_hand = a
+                .manual_links
                 .iter()
-                .filter(|c| by_rule(c) || manual_links.iter().any(|(id, n)| *id == c.id && *n == m.number))
+                .filter(|(n, channel, track)| *n == m.number && !by_rule(channel, track))
                 .count() as u64;
-            MeasureFigures { number: m.number, linked_cases: linked }
+            MeasureFigures { number: m.number, linked_cases: ruled + by_hand }
         })
         .collect();
     f
@@ -392,9 +372,11 @@ mod tests {
 
     #[test]
     fn medians_and_months() {
-        assert_eq!(median(vec![]), None);
-        assert_eq!(median(vec![3, 1, 2]), Some(2.0));
-        assert_eq!(median(vec![4, 1, 2, 3]), Some(2.5));
+        assert_eq!(median_of(&[]), None);
+        assert_eq!(median_of(&[(3, 1), (1, 1), (2, 1)]), Some(2.0));
+        assert_eq!(median_of(&[(4, 1), (1, 1), (2, 1), (3, 1)]), Some(2.5));
+        assert_eq!(median_of(&[(30, 2), (1, 1), (0, 0)]), Some(30.0), "counts weigh, empty bins do not");
+        assert_eq!(median_of(&[(9, 1), (25, 1), (1, 1)]), Some(9.0));
         let m = months(FiscalYear::from_be(2569).unwrap());
         assert_eq!(m.len(), 12);
         assert_eq!(m[0].0, time::macros::date!(2025 - 10 - 01));

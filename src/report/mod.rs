@@ -39,8 +39,9 @@ pub async fn load_from(
     let mut conn = store.pool().acquire().await?;
     let measures: Vec<Measure> =
         measures::for_year(&mut conn, fy).await?.into_iter().map(|(_, m)| m).collect();
-    let facts = measures::facts(&mut conn, fy).await?;
-    let manual = measures::manual_links(&mut conn, fy).await?;
+    // The figures stand on the year's last day once it has ended, else on `today`.
+    let last = fy.last_day().min(today);
+    let aggregates = crate::storage::report_figures::aggregates(&mut conn, store.backend(), fy, last).await?;
     let audited = figures::Audited {
         identity_requests: measures::audit_count(&mut conn, "identity.requested", fy).await?,
         identity_approvals: measures::audit_count(&mut conn, "identity.approved", fy).await?,
@@ -48,8 +49,7 @@ pub async fn load_from(
         identity_openings: measures::audit_count(&mut conn, "identity.opened", fy).await?,
         evidence_cleaned: measures::audit_count(&mut conn, "evidence.cleaned", fy).await?,
     };
-    let figures =
-        figures::compute(fy, today, &facts, &measures, &manual, &settings.report.link_rules, audited);
+    let figures = figures::compute(fy, today, &aggregates, &measures, &settings.report.link_rules, audited);
     let audit_head = crate::storage::audit::head(&mut conn).await?;
     Ok(ReportData { fiscal_year: fy, measures, figures, audit_head, report_day: today })
 }
