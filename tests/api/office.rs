@@ -49,6 +49,14 @@ async fn docx_and_xlsx_carry_the_report(db: Db) {
     if let Some(keep) = std::env::var_os("REPORT_PAGES_DIR") {
         std::fs::create_dir_all(&keep).expect("dir");
         std::fs::write(std::path::Path::new(&keep).join("report.docx"), &docx).expect("docx");
+        // The HTML too, to print it to A4 in a browser and look at the pages.
+        let html = app
+            .staff_get(&app.client, &a, "/staff/admin/reports/download?fy=2569&section=full&format=html")
+            .await
+            .bytes()
+            .await
+            .expect("html");
+        std::fs::write(std::path::Path::new(&keep).join("report.html"), &html).expect("html");
     }
     for text in [
         "รายงานผลการดำเนินการ",
