@@ -73,10 +73,10 @@ pub enum Command {
         /// protection | full | statistics
         #[arg(long, default_value = "protection")]
         section: String,
-        /// html | csv | json
+        /// html | docx | xlsx | csv | json
         #[arg(long, default_value = "html")]
         format: String,
-        /// thai | arabic (HTML only; CSV and JSON always use Arabic numerals)
+        /// thai | arabic (HTML and DOCX; XLSX, CSV and JSON always use Arabic numerals)
         #[arg(long, default_value = "thai")]
         numerals: String,
         /// Where to write it

@@ -125,7 +125,7 @@ async fn main() -> anyhow::Result<()> {
             let fy = FiscalYear::from_be(fiscal_year)
                 .map_err(|_| anyhow::anyhow!("fiscal year {fiscal_year} is out of range"))?;
             let section = Section::parse(&section).context("--section is protection, full or statistics")?;
-            let format = Format::parse(&format).context("--format is html, csv or json")?;
+            let format = Format::parse(&format).context("--format is html, docx, xlsx, csv or json")?;
             let numerals = match numerals.as_str() {
                 "thai" => Numerals::Thai,
                 "arabic" => Numerals::Arabic,

@@ -87,6 +87,46 @@ impl EvidenceSettings {
 pub struct ReportSettings {
     #[serde(default)]
     pub link_rules: Vec<crate::report::figures::LinkRule>,
+    /// The preface (คำนำ) of the full report; paragraphs apart by an empty line, `{fiscal_year}`
+    /// for the year. Empty: a text made from the organisation's name and the year.
+    #[serde(default)]
+    pub preface_th: String,
+    /// The signature block under the report: who reports, who approves.
+    #[serde(default)]
+    pub signatures: Vec<Signature>,
+    /// The ITA item each document is evidence for, per fiscal year (they change every year).
+    #[serde(default)]
+    pub ita_items: Vec<ItaItem>,
+}
+
+/// "In fiscal year 2569 the statistics are ITA item O14."
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ItaItem {
+    pub fiscal_year: u16,
+    /// `manual`, `statistics`, `protection` or `report`.
+    pub document: String,
+    pub item: String,
+}
+
+impl ReportSettings {
+    /// The ITA item of a document in a year, if configured.
+    pub fn ita_item(&self, fiscal_year: u16, document: &str) -> Option<&str> {
+        self.ita_items
+            .iter()
+            .find(|i| i.fiscal_year == fiscal_year && i.document == document)
+            .map(|i| i.item.as_str())
+    }
+}
+
+/// One signature of a report: "ลงชื่อ …… (name) position", under its role.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Signature {
+    /// ผู้รายงาน, ผู้เห็นชอบ, ผู้อนุมัติ …
+    pub role_th: String,
+    pub name_th: String,
+    pub position_th: String,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -100,6 +140,9 @@ pub struct OrganisationSettings {
     pub office_en: String,
     pub contact_th: String,
     pub contact_en: String,
+    /// The office's postal address, for the complaint-handling manual (walk-in and letters).
+    #[serde(default)]
+    pub address_th: String,
 }
 
 #[derive(Clone, Debug, Deserialize)]

@@ -82,6 +82,63 @@ pub enum MeasureError {
     Period { number: u32, start: Date, end: Date, year: u16, first: Date, last: Date },
     #[error("measure {0}: a text is longer than 5000 characters")]
     TooLong(u32),
+    #[error("measure {number}: unknown placeholder `{{{name}}}`")]
+    Placeholder { number: u32, name: String },
+}
+
+/// The figures a measure's output and outcome may name as `{name}`: the report fills them in.
+/// Each says what it counts in the report's footnotes.
+pub const PLACEHOLDERS: &[&str] = &[
+    "fiscal_year",
+    "received",
+    "received_corruption",
+    "received_general",
+    "anonymous",
+    "identified",
+    "received_online",
+    "online_corruption",
+    "online_general",
+    "online_anonymous",
+    "acknowledged_on_time",
+    "not_accepted_on_time",
+    "answered_on_time",
+    "answered_late",
+    "unanswered_overdue",
+    "answer_due",
+    "answered_on_time_percent",
+    "median_days_to_acknowledge",
+    "median_days_to_conclude",
+    "brought_forward",
+    "concluded",
+    "not_accepted",
+    "in_progress",
+    "as_of",
+    "when",
+    "linked_cases",
+    "identity_requests",
+    "identity_openings",
+];
+
+/// The first `{name}` in `text` that is not a known placeholder. A brace not followed by a name
+/// and a closing brace is plain text.
+pub fn unknown_placeholder(text: &str) -> Option<String> {
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        match after.find('}') {
+            Some(close) => {
+                let name = &after[..close];
+                let looks_like_name = !name.is_empty()
+                    && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+                if looks_like_name && !PLACEHOLDERS.contains(&name) {
+                    return Some(name.to_owned());
+                }
+                rest = &after[close + 1..];
+            }
+            None => return None,
+        }
+    }
+    None
 }
 
 fn date(number: u32, s: &str) -> Result<Date, MeasureError> {
@@ -107,6 +164,11 @@ impl Measure {
         let long = |s: &str| s.chars().count() > 5000;
         if long(&input.output) || long(&input.outcome) || input.steps.iter().any(|s| long(s)) {
             return Err(MeasureError::TooLong(n));
+        }
+        for text in [&input.output, &input.outcome] {
+            if let Some(name) = unknown_placeholder(text) {
+                return Err(MeasureError::Placeholder { number: n, name });
+            }
         }
         for unit in &input.responsible_units {
             if !units.contains(&unit.as_str()) {
@@ -200,6 +262,19 @@ pub fn copy_forward(measures: &[Measure], to: FiscalYear) -> Vec<Measure> {
 mod tests {
     use super::*;
     use time::macros::date;
+
+    #[test]
+    fn an_unknown_placeholder_is_named_and_braces_of_text_pass() {
+        assert_eq!(unknown_placeholder("รับ {received} เรื่อง"), None);
+        assert_eq!(unknown_placeholder("รับ {recieved} เรื่อง"), Some("recieved".into()));
+        assert_eq!(unknown_placeholder("{ ข้อความ } และ {"), None);
+        let fy = FiscalYear::from_be(2569).unwrap();
+        let bad = MeasureInput { outcome: "{in_progres} เรื่อง".into(), ..input() };
+        assert_eq!(
+            Measure::parse(fy, &bad, &["palad"]),
+            Err(MeasureError::Placeholder { number: 5, name: "in_progres".into() })
+        );
+    }
 
     fn input() -> MeasureInput {
         MeasureInput {

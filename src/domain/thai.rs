@@ -46,6 +46,33 @@ pub fn thai_digits(s: &str) -> String {
         .collect()
 }
 
+/// Thai digits back to Arabic ones, for output asked for in Arabic numerals.
+pub fn arabic_digits(s: &str) -> String {
+    s.chars()
+        .map(|c| match THAI_DIGITS.iter().position(|d| *d == c) {
+            Some(i) => char::from(b'0' + u8::try_from(i).unwrap_or(0)),
+            None => c,
+        })
+        .collect()
+}
+
+/// "1/10/2568": a date as officers type it, day/month/Buddhist Era year.
+pub fn format_be_numeric(date: Date) -> String {
+    format!("{}/{}/{}", date.day(), u8::from(date.month()), be_year(date))
+}
+
+/// Reads "1/10/2568" (day/month/Buddhist Era year, Thai or Arabic digits); None if it is not one.
+pub fn parse_be_numeric(s: &str) -> Option<Date> {
+    let s = arabic_digits(s.trim());
+    let mut parts = s.split('/').map(|p| p.trim().parse::<i32>().ok());
+    let (d, m, y) = (parts.next()??, parts.next()??, parts.next()??);
+    if parts.next().is_some() || y < 2400 {
+        return None;
+    }
+    let month = time::Month::try_from(u8::try_from(m).ok()?).ok()?;
+    Date::from_calendar_date(y - 543, month, u8::try_from(d).ok()?).ok()
+}
+
 /// Buddhist Era year = CE + 543.
 pub fn be_year(date: Date) -> i32 {
     date.year() + 543
@@ -76,6 +103,16 @@ fn month_index(date: Date) -> usize {
 mod tests {
     use super::*;
     use time::macros::date;
+
+    #[test]
+    fn buddhist_era_dates_as_officers_type_them() {
+        assert_eq!(parse_be_numeric("1/10/2568"), Some(date!(2025 - 10 - 01)));
+        assert_eq!(parse_be_numeric("๓๐/๙/๒๕๖๙"), Some(date!(2026 - 09 - 30)));
+        assert_eq!(parse_be_numeric("2025-10-01"), None);
+        assert_eq!(parse_be_numeric("1/10/2025"), None, "a Christian Era year is not taken for BE");
+        assert_eq!(parse_be_numeric("31/2/2569"), None);
+        assert_eq!(format_be_numeric(date!(2025 - 10 - 01)), "1/10/2568");
+    }
 
     #[test]
     fn digits() {

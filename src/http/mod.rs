@@ -89,9 +89,13 @@ pub fn router(state: AppState) -> Router {
         .route("/report/{track}", get(pages::public::complaint_form))
         .route("/follow-up", get(pages::public::follow_up_form))
         .route("/privacy", get(pages::public::privacy))
-        .route("/statistics", get(pages::reports::statistics))
+        .route("/statistics", get(pages::public_reports::statistics))
+        .route("/manual", get(pages::public_reports::manual_page))
+        .route("/manual.docx", get(pages::public_reports::manual_docx))
+        .route("/protection", get(pages::public_reports::protection))
         .route("/staff/admin/reports", get(pages::reports::reports))
         .route("/staff/admin/reports/download", get(pages::reports::download))
+        .route("/staff/admin/reports/memo", get(pages::reports::memo))
         .route(
             "/staff/admin/measures",
             get(pages::reports::measures_list).post(pages::reports::measures_save),

@@ -16,6 +16,10 @@ pub enum ImportError {
     Measure(#[from] measure::MeasureError),
     #[error(transparent)]
     Storage(#[from] StorageError),
+    #[error("measure {0} is printed in a report that has been exported")]
+    Published(u32),
+    #[error("there is no measure {0} in that year")]
+    Missing(u32),
 }
 
 pub fn parse(text: &str, settings: &Settings) -> Result<Vec<Measure>, ImportError> {
@@ -95,4 +99,28 @@ pub async fn copy_forward(
     let copied = measure::copy_forward(&source, to);
     write(store, &copied, by, &format!("fy={from} copied_to={to} count={}", copied.len())).await?;
     Ok(copied.len())
+}
+
+/// Deletes a measure, audited in the same transaction; refused once a report of its year that
+/// prints the measures has been exported (the published document must stay true to the data).
+pub async fn delete(store: &Store, fy: FiscalYear, number: u32, by: &Changer<'_>) -> Result<(), ImportError> {
+    let mut tx = store.begin().await.map_err(StorageError::from)?;
+    if measures::used_by_exported_report(&mut tx, fy).await? {
+        return Err(ImportError::Published(number));
+    }
+    if !measures::delete(&mut tx, fy, number).await? {
+        return Err(ImportError::Missing(number));
+    }
+    let today = by.today.to_string();
+    let detail = format!("fy={fy} deleted={number}");
+    let entry = AuditEntry {
+        recorded_on: &today,
+        actor: by.actor,
+        action: "measures.deleted",
+        case_id: None,
+        detail: &detail,
+    };
+    audit::append(&mut tx, by.audit_key, &entry).await?;
+    audit::commit(tx, by.audit_key).await?;
+    Ok(())
 }

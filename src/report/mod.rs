@@ -2,6 +2,7 @@
 //! section and the ITA complaint statistics, rendered as HTML, CSV and JSON.
 pub mod chart_png;
 pub mod figures;
+pub mod manual;
 pub mod measures_file;
 pub mod office;
 pub mod render;
@@ -19,6 +20,9 @@ pub struct ReportData {
     /// The audit trail's head when the report was made: printed in it, so a filed report is a
     /// record of the trail outside the system (`rongrian verify-audit --expect-head`).
     pub audit_head: crate::storage::audit::Head,
+    /// The day the report is made; the public page's figures stand on an earlier day (the end of
+    /// the last completed month), and the month under way is labelled as such.
+    pub report_day: time::Date,
 }
 
 pub async fn load(state: &AppState, fy: FiscalYear) -> Result<ReportData, StorageError> {
@@ -35,8 +39,9 @@ pub async fn load_from(
     let mut conn = store.pool().acquire().await?;
     let measures: Vec<Measure> =
         measures::for_year(&mut conn, fy).await?.into_iter().map(|(_, m)| m).collect();
-    let facts = measures::facts(&mut conn, fy).await?;
-    let manual = measures::manual_links(&mut conn, fy).await?;
+    // The figures stand on the year's last day once it has ended, else on `today`.
+    let last = fy.last_day().min(today);
+    let aggregates = crate::storage::report_figures::aggregates(&mut conn, store.backend(), fy, last).await?;
     let audited = figures::Audited {
         identity_requests: measures::audit_count(&mut conn, "identity.requested", fy).await?,
         identity_approvals: measures::audit_count(&mut conn, "identity.approved", fy).await?,
@@ -44,8 +49,7 @@ pub async fn load_from(
         identity_openings: measures::audit_count(&mut conn, "identity.opened", fy).await?,
         evidence_cleaned: measures::audit_count(&mut conn, "evidence.cleaned", fy).await?,
     };
-    let figures =
-        figures::compute(fy, today, &facts, &measures, &manual, &settings.report.link_rules, audited);
+    let figures = figures::compute(fy, today, &aggregates, &measures, &settings.report.link_rules, audited);
     let audit_head = crate::storage::audit::head(&mut conn).await?;
-    Ok(ReportData { fiscal_year: fy, measures, figures, audit_head })
+    Ok(ReportData { fiscal_year: fy, measures, figures, audit_head, report_day: today })
 }

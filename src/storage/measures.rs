@@ -117,109 +117,6 @@ pub async fn links_of(conn: &mut AnyConnection, case_id: i64) -> Result<Vec<i64>
     rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
 }
 
-/// Officers' links of a year's cases: (case id, measure number).
-pub async fn manual_links(conn: &mut AnyConnection, fy: FiscalYear) -> Result<Vec<(i64, u32)>, StorageError> {
-    let rows = sqlx::query(
-        "SELECT l.case_id, m.number FROM case_measures l JOIN measures m ON m.id = l.measure_id WHERE m.fiscal_year = $1",
-    )
-    .bind(i64::from(fy.be_year()))
-    .fetch_all(conn)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok((
-                r.try_get(0)?,
-                u32::try_from(r.try_get::<i64, _>(1)?).map_err(|_| StorageError::Corrupt("number"))?,
-            ))
-        })
-        .collect()
-}
-
-/// What the figures need of a case: metadata only.
-#[derive(Clone, Debug)]
-pub struct CaseFacts {
-    pub id: i64,
-    pub fiscal_year: i64,
-    pub received_on: Date,
-    pub channel: String,
-    pub track: String,
-    pub category: String,
-    pub anonymous: bool,
-    pub status: String,
-    pub acknowledge_due: Date,
-    pub acknowledged_on: Option<Date>,
-    pub closed_on: Option<Date>,
-    pub outcome: Option<String>,
-    pub referred_to: Option<String>,
-    pub rejection_reason: Option<String>,
-}
-
-/// Parses `YYYY-MM-DD` without a format description: the facts of a million cases are read here.
-fn quick_day(s: &str) -> Result<Date, StorageError> {
-    let b = s.as_bytes();
-    let num = |r: std::ops::Range<usize>| -> Option<i32> {
-        b.get(r)?.iter().try_fold(0i32, |acc, c| c.is_ascii_digit().then(|| acc * 10 + i32::from(c - b'0')))
-    };
-    let bad = || StorageError::Corrupt("date");
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-        return Err(bad());
-    }
-    let (y, m, d) = (num(0..4).ok_or_else(bad)?, num(5..7).ok_or_else(bad)?, num(8..10).ok_or_else(bad)?);
-    let month = time::Month::try_from(u8::try_from(m).map_err(|_| bad())?).map_err(|_| bad())?;
-    Date::from_calendar_date(y, month, u8::try_from(d).map_err(|_| bad())?).map_err(|_| bad())
-}
-
-fn quick_opt_day(s: &str) -> Result<Option<Date>, StorageError> {
-    if s.is_empty() { Ok(None) } else { quick_day(s).map(Some) }
-}
-
-fn opt_text(s: &str) -> Option<String> {
-    (!s.is_empty()).then(|| s.to_owned())
-}
-
-/// The cases received in the year, and earlier cases still open when it began. Each row comes back
-/// as one text (codes and dates never contain `|`): one value per case instead of fourteen keeps a
-/// million-case year fast through sqlx's Any driver.
-pub async fn facts(conn: &mut AnyConnection, fy: FiscalYear) -> Result<Vec<CaseFacts>, StorageError> {
-    let rows = sqlx::query(
-        "SELECT CAST(id AS TEXT) || '|' || CAST(fiscal_year AS TEXT) || '|' || received_on || '|' || channel || '|' \
-         || track || '|' || category || '|' || CAST(CAST(anonymous AS INTEGER) AS TEXT) || '|' || status || '|' \
-         || acknowledge_due || '|' || COALESCE(acknowledged_on, '') || '|' || COALESCE(closed_on, '') || '|' \
-         || COALESCE(outcome, '') || '|' || COALESCE(referred_to, '') || '|' || COALESCE(rejection_reason, '') \
-         FROM cases WHERE fiscal_year = $1 OR (fiscal_year < $1 AND (closed_on IS NULL OR closed_on >= $2))",
-    )
-    .bind(i64::from(fy.be_year()))
-    .bind(fy.first_day().to_string())
-    .fetch_all(conn)
-    .await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for r in rows {
-        let line: String = r.try_get(0)?;
-        let v: Vec<&str> = line.split('|').collect();
-        if v.len() != 14 {
-            return Err(StorageError::Corrupt("case facts"));
-        }
-        let int = |s: &str| s.parse::<i64>().map_err(|_| StorageError::Corrupt("number"));
-        out.push(CaseFacts {
-            id: int(v[0])?,
-            fiscal_year: int(v[1])?,
-            received_on: quick_day(v[2])?,
-            channel: v[3].to_owned(),
-            track: v[4].to_owned(),
-            category: v[5].to_owned(),
-            anonymous: v[6] != "0",
-            status: v[7].to_owned(),
-            acknowledge_due: quick_day(v[8])?,
-            acknowledged_on: quick_opt_day(v[9])?,
-            closed_on: quick_opt_day(v[10])?,
-            outcome: opt_text(v[11]),
-            referred_to: opt_text(v[12]),
-            rejection_reason: opt_text(v[13]),
-        });
-    }
-    Ok(out)
-}
-
 /// How often an audited action happened in the year (identity openings, cleaned evidence, …).
 pub async fn audit_count(
     conn: &mut AnyConnection,
@@ -235,4 +132,35 @@ pub async fn audit_count(
     .fetch_one(conn)
     .await?;
     Ok(row.try_get(0)?)
+}
+
+/// Whether a report of the year that prints its measures (full or protection section) has been
+/// exported: from then on its measures are part of a published document.
+pub async fn used_by_exported_report(conn: &mut AnyConnection, fy: FiscalYear) -> Result<bool, StorageError> {
+    let row = sqlx::query(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'report.exported' AND (detail LIKE $1 OR detail LIKE $2)",
+    )
+    .bind(format!("fy={fy} section=full %"))
+    .bind(format!("fy={fy} section=protection %"))
+    .fetch_one(conn)
+    .await?;
+    Ok(row.try_get::<i64, _>(0)? > 0)
+}
+
+/// Deletes a measure of a year and officers' links to it; false when there was none.
+pub async fn delete(conn: &mut AnyConnection, fy: FiscalYear, number: u32) -> Result<bool, StorageError> {
+    let year = i64::from(fy.be_year());
+    sqlx::query(
+        "DELETE FROM case_measures WHERE measure_id IN (SELECT id FROM measures WHERE fiscal_year = $1 AND number = $2)",
+    )
+    .bind(year)
+    .bind(i64::from(number))
+    .execute(&mut *conn)
+    .await?;
+    let done = sqlx::query("DELETE FROM measures WHERE fiscal_year = $1 AND number = $2")
+        .bind(year)
+        .bind(i64::from(number))
+        .execute(&mut *conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
 }

@@ -8,6 +8,7 @@ pub mod custody;
 pub mod installation;
 pub mod measures;
 pub mod outbox;
+pub mod report_figures;
 pub mod retention;
 pub mod units;
 

@@ -21,6 +21,7 @@ mod office;
 mod ops;
 mod outage;
 mod privacy;
+mod public_reports;
 mod report;
 mod retention;
 mod secrets;

@@ -84,7 +84,8 @@ pub async fn fixture(app: &TestApp) {
         .await;
     let c = case(app, "general", "infrastructure", Channel::WalkIn, date!(2026 - 01 - 05), false).await;
     set(app, &c, "in_progress", Some("2026-01-30"), None, None, None, None).await;
-    let d = case(app, "corruption", "procurement", Channel::Letter, date!(2026 - 03 - 02), false).await;
+    // An anonymous letter: all channels have one more anonymous case than the online channel.
+    let d = case(app, "corruption", "procurement", Channel::Letter, date!(2026 - 03 - 02), true).await;
     set(app, &d, "not_accepted", None, Some("2026-03-05"), None, None, Some("in_court")).await;
     let e = case(app, "general", "nuisance", Channel::Online, date!(2026 - 09 - 30), true).await;
     let f = case(app, "corruption", "abuse_of_power", Channel::Online, date!(2026 - 05 - 04), true).await;
@@ -158,33 +159,64 @@ async fn the_figures_of_a_fiscal_year_are_exact(db: Db) {
     assert_eq!(f["by_channel"]["online"], 4);
     assert_eq!(f["by_channel"]["walk_in"], 1);
     assert_eq!(f["by_channel"]["letter"], 1);
-    assert_eq!((f["anonymous"].as_u64(), f["identified"].as_u64()), (Some(4), Some(2)));
-    assert_eq!(f["acknowledged_on_time"], 3);
-    assert_eq!(f["acknowledged_late"], 1);
-    assert_eq!(f["unacknowledged_overdue"], 1, "the case of 4 May was never acknowledged");
-    assert_eq!(f["acknowledged_on_time_percent"], 60.0, "3 on time of the 5 whose acknowledgement was due");
-    assert_eq!(f["median_days_to_acknowledge"], 6.0);
-    assert_eq!(f["median_days_to_conclude"], 52.5);
-    assert_eq!(f["concluded"], 2);
+    assert_eq!((f["anonymous"].as_u64(), f["identified"].as_u64()), (Some(5), Some(1)));
+    // The online split counts the online cases only, not all channels.
+    assert_eq!(f["received_online"], 4);
+    assert_eq!(f["online_by_track"]["corruption"], 3);
+    assert_eq!(f["online_by_track"]["general"], 1);
+    assert_eq!(f["online_anonymous"], 4, "the anonymous letter is not online");
+    // A first answer that declined the case is not an acknowledgement.
+    assert_eq!(f["acknowledged_on_time"], 2);
+    assert_eq!(f["not_accepted_on_time"], 1, "the letter of 2 March, declined on 5 March");
+    assert_eq!(f["answered_late"], 1);
+    assert_eq!(f["unanswered_overdue"], 1, "the case of 4 May was never acknowledged");
+    assert_eq!(f["answer_due"], 5);
+    assert_eq!(f["answered_on_time_percent"], 60.0, "3 answered on time of the 5 whose answer was due");
+    assert_eq!(f["median_days_to_acknowledge"], 9.0, "acknowledgements after 9, 25 and 1 days");
+    assert_eq!(f["median_days_to_conclude"], 30.0, "concluded in the year after 20, 75 and 30 days");
+    // Closings are counted on their day, whatever year the case came in.
+    assert_eq!(f["brought_forward"], 2, "open on 1 October 2025: the cases of August and 30 September");
+    assert_eq!(f["concluded"], 3);
+    assert_eq!(f["concluded_by_outcome"]["unsubstantiated"], 1);
     assert_eq!(f["concluded_by_outcome"]["substantiated"], 1);
     assert_eq!(f["concluded_by_outcome"]["referred"], 1);
     assert_eq!(f["referred_by_agency"]["nacc"], 1);
+    assert_eq!(f["not_accepted"], 1);
     assert_eq!(f["not_accepted_by_reason"]["in_court"], 1);
-    assert_eq!(f["in_progress_at_year_end"], 3);
+    assert_eq!(
+        f["in_progress_at_year_end"], 4,
+        "2 brought forward + 6 received - 3 concluded - 1 not accepted"
+    );
     assert_eq!(f["carried_over_closed"], 1, "the case of 30 September 2025 closed in October");
     assert_eq!(f["carried_over_open"], 1, "the case of August 2025 still open");
     assert_eq!(f["year_complete"], true);
+    assert_eq!(f["as_of"], "2026-09-30", "ISO dates in JSON");
+    assert_eq!(f["months"][0]["first"], "2025-10-01");
     let month = |i: usize, track: &str| {
         let m = &f["months"][i][track];
-        (m["received"].as_u64(), m["concluded"].as_u64(), m["in_progress"].as_u64())
+        [&m["received"], &m["concluded"], &m["not_accepted"], &m["in_progress"]]
+            .map(|v| v.as_u64().unwrap_or(99))
     };
-    assert_eq!(month(0, "corruption"), (Some(1), Some(0), Some(1)), "October 2025");
-    assert_eq!(month(2, "corruption"), (Some(0), Some(1), Some(0)), "December 2025");
-    assert_eq!(month(11, "general"), (Some(1), Some(0), Some(2)), "September 2026");
+    assert_eq!(month(0, "corruption"), [1, 1, 0, 1], "October 2025, the case of 30 September concluded");
+    assert_eq!(month(2, "corruption"), [0, 1, 0, 0], "December 2025");
+    assert_eq!(month(5, "corruption"), [1, 0, 1, 0], "March 2026: the letter declined is not concluded");
+    assert_eq!(month(11, "general"), [1, 0, 0, 3], "September 2026, the August 2025 case still open");
     let h2 = &f["halves"][1];
     assert_eq!(h2["corruption"]["received"], 2);
     assert_eq!(h2["corruption"]["concluded"], 1);
     assert_eq!(h2["corruption"]["in_progress"], 1);
+    let year = &f["year"];
+    assert_eq!(year["corruption"]["concluded"], 3);
+    assert_eq!(year["corruption"]["not_accepted"], 1);
+    assert_eq!(year["general"]["in_progress"], 3);
+    assert_eq!(
+        year["corruption"]["concluded"]
+            .as_u64()
+            .zip(year["general"]["concluded"].as_u64())
+            .map(|(a, b)| a + b),
+        f["concluded"].as_u64(),
+        "the period table and the summary count the same word the same way"
+    );
     let linked = |n: u64| {
         f["measures"]
             .as_array()
@@ -209,16 +241,37 @@ async fn the_figures_of_a_fiscal_year_are_exact(db: Db) {
     for text in [
         "มาตรการคุ้มครองและปกปิดข้อมูลผู้แจ้งเบาะแส ประจำปีงบประมาณ พ.ศ. ๒๕๖๙",
         "ผลการดำเนินการ (output)",
-        "ผลลัพธ์หรือผลสัมฤทธิ์ (outcome)",
-        "ทางช่องทางออนไลน์ ๔ เรื่อง",
+        "ผลลัพธ์หรือผลสัมฤทธิ์ในการดำเนินการ (outcome/result)",
+        "มาตรการ/โครงการ/กิจกรรม ที่ดำเนินการเพื่อส่งเสริมคุณธรรมและความโปร่งใสภายในหน่วยงาน",
+        "รับเรื่องร้องเรียนทุกช่องทางทั้งสิ้น ๖ เรื่อง เป็นเรื่องที่รับทางช่องทางออนไลน์ ๔ เรื่อง \
+         (แจ้งเบาะแสการทุจริตและประพฤติมิชอบ ๓ เรื่อง ร้องเรียน/ร้องทุกข์ทั่วไป ๑ เรื่อง) ในจำนวนนี้ผู้แจ้งไม่ประสงค์ออกนาม ๔ เรื่อง",
+        "ตอบรับเรื่องภายในระยะเวลาที่กำหนด ๒ เรื่อง และแจ้งไม่รับไว้พิจารณาภายในระยะเวลาที่กำหนด ๑ เรื่อง",
         "(ร้อยละ ๖๐.๐๐)",
+        "ดำเนินการแล้วเสร็จ ๓ เรื่อง ไม่รับไว้พิจารณา ๑ เรื่อง และ ณ สิ้นปีงบประมาณ อยู่ระหว่างดำเนินการ ๔ เรื่อง",
+        "<td class=\"n\">๙ วัน</td>",
+        "<td class=\"n\">๓๐ วัน</td>",
         "ข้อมูลทั้งปีงบประมาณ ณ วันที่ ๓๐ กันยายน ๒๕๖๙",
         "๑ ตุลาคม ๒๕๖๘",
+        "“ดำเนินการแล้วเสร็จ” คือ เรื่องที่รับไว้พิจารณาและยุติด้วยผลการพิจารณา",
         "<svg",
     ] {
         assert!(html.contains(text), "protection section lacks `{text}`");
     }
+    for wrong in ["ดำเนินการณ", "๐.๐๐ /", "(ร้อยละ -)", "{in_progress}", "{when}"]
+    {
+        assert!(!html.contains(wrong), "protection section has `{wrong}`");
+    }
     assert!(!html.contains("2569-0"), "no case reference in the report");
+    let full = app
+        .staff_get(&app.client, &a, "/staff/admin/reports/download?fy=2569&section=full&format=html")
+        .await
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        full.contains("(เรื่องร้องเรียนที่เชื่อมโยงกับมาตรการนี้ ๑ เรื่อง)"),
+        "the officer's link is printed in measure 4"
+    );
     let r = app
         .staff_get(
             &app.client,
@@ -232,8 +285,9 @@ async fn the_figures_of_a_fiscal_year_are_exact(db: Db) {
         .staff_get(&app.client, &a, "/staff/admin/reports/download?fy=2569&section=statistics&format=csv")
         .await;
     let csv = csv.text().await.expect("csv");
-    assert!(csv.contains("2025-10,2025-10-01,2025-10-31,1,0,1,0,0,0"), "{csv}");
-    assert!(csv.contains("H2,2026-04-01,2026-09-30,2,1,1,1,0,2"), "{csv}");
+    assert!(csv.contains("2025-10,2025-10-01,2025-10-31,complete,1,1,0,1,0,0,0,1"), "{csv}");
+    assert!(csv.contains("H2,2026-04-01,2026-09-30,complete,2,1,0,1,1,0,0,3"), "{csv}");
+    assert!(csv.contains("FY,2025-10-01,2026-09-30,complete,4,3,1,1,2,0,0,3"), "{csv}");
 
     let bad = app
         .staff_get(&app.client, &a, "/staff/admin/reports/download?fy=99999&section=full&format=json")
@@ -259,7 +313,11 @@ async fn the_public_statistics_need_no_login_and_show_no_case(db: Db) {
     assert!(html.contains("สถิติเรื่องร้องเรียน ประจำปีงบประมาณ พ.ศ. ๒๕๖๙"));
     // The test clock is on 16 March 2026: the public page stops at the end of February.
     assert!(html.contains("ข้อมูล ณ วันที่ ๒๘ กุมภาพันธ์ ๒๕๖๙"), "figures to the last completed month");
-    assert!(html.contains("<td>มีนาคม ๒๕๖๙</td><td class=\"n\">-</td>"), "no figures for the running month");
+    assert!(
+        html.contains("<td>มีนาคม ๒๕๖๙ (ยังไม่สิ้นเดือน)</td><td class=\"n\">-</td>"),
+        "no figures for the running month, and it says why"
+    );
+    assert!(html.contains("<td>เมษายน ๒๕๖๙</td><td class=\"n\">-</td>"), "a month to come");
     assert!(
         html.contains("<td>ตุลาคม ๒๕๖๘</td><td class=\"n\">๑</td>"),
         "October 2025: one corruption report"
@@ -304,6 +362,48 @@ async fn measures_are_edited_checked_against_their_year_and_copied_forward(db: D
         )
         .await;
     assert_eq!(r.status(), 400);
+    let page = r.text().await.expect("html");
+    assert!(page.contains("ช่วงระยะเวลาดำเนินการต้องอยู่ภายในปีงบประมาณ พ.ศ. 2568"), "the error in Thai");
+    assert!(page.contains("<textarea name=\"title\" rows=\"2\">x</textarea>"), "what was typed is kept");
+    // Dates in the Buddhist Era, as officers type them, and shown back the same way.
+    let r = app
+        .staff_post(
+            &app.client,
+            &a,
+            "/staff/admin/measures",
+            &[
+                ("fy", "2568"),
+                ("action", "save"),
+                ("number", "9"),
+                ("title", "มาตรการชั่วคราว"),
+                ("period_start", "1/1/2568"),
+                ("period_end", "๓๑/๓/๒๕๖๘"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let page = r.text().await.expect("html");
+    assert!(page.contains("value=\"1/1/2568\"") && page.contains("value=\"31/3/2568\""), "BE dates shown");
+    let r = app
+        .staff_post(
+            &app.client,
+            &a,
+            "/staff/admin/measures",
+            &[("fy", "2568"), ("action", "delete"), ("number", "9")],
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.expect("html").contains("ลบมาตรการที่ 9 แล้ว"));
+    let deleted: i64 = {
+        use sqlx::Row;
+        sqlx::query("SELECT COUNT(*) FROM audit_log WHERE action = 'measures.deleted' AND detail = 'fy=2568 deleted=9'")
+            .fetch_one(app.state.store.pool())
+            .await
+            .expect("audit")
+            .try_get(0)
+            .expect("count")
+    };
+    assert_eq!(deleted, 1, "the deletion is audited");
     let r = app
         .staff_post(
             &app.client,
@@ -320,6 +420,23 @@ async fn measures_are_edited_checked_against_their_year_and_copied_forward(db: D
         )
         .await;
     assert_eq!(r.status(), 200);
+    // A misspelt placeholder is refused with its name, not saved and printed literally.
+    let r = app
+        .staff_post(
+            &app.client,
+            &a,
+            "/staff/admin/measures",
+            &[
+                ("fy", "2568"),
+                ("action", "save"),
+                ("number", "9"),
+                ("title", "มาตรการสะกดผิด"),
+                ("outcome", "อยู่ระหว่างดำเนินการ {in_progres} เรื่อง"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.expect("html").contains("in_progres"), "the error names the placeholder");
     let r = app
         .staff_post(
             &app.client,
@@ -354,9 +471,68 @@ async fn measures_are_edited_checked_against_their_year_and_copied_forward(db: D
         html.text().await.expect("html").contains("รับเรื่อง ๐ เรื่อง"),
         "placeholders are filled from the figures"
     );
+    // Once a report printing the year's measures has been exported, they stay.
+    let r = app
+        .staff_post(
+            &app.client,
+            &a,
+            "/staff/admin/measures",
+            &[("fy", "2569"), ("action", "delete"), ("number", "8")],
+        )
+        .await;
+    assert_eq!(r.status(), 409);
+}
+
+/// Mid-year (the test clock stands on 16 March 2026): months to come have no figures, in every
+/// format, and the month under way counts to today.
+async fn future_periods_are_a_dash_in_every_format(db: Db) {
+    use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
+    let Some(app) = spawn(db, |s| s.limits.browse.burst = 1000).await else { return };
+    fixture(&app).await;
+    let a = admin_session(&app).await;
+    let get = |format: &'static str| {
+        let (app, a) = (&app, &a);
+        async move {
+            let r = app
+                .staff_get(
+                    &app.client,
+                    a,
+                    &format!("/staff/admin/reports/download?fy=2569&section=statistics&format={format}"),
+                )
+                .await;
+            assert_eq!(r.status(), 200, "{format}");
+            r.bytes().await.expect("bytes").to_vec()
+        }
+    };
+    let csv = String::from_utf8(get("csv").await).expect("utf-8");
+    assert!(csv.contains("2026-03,2026-03-01,2026-03-31,running,1,0,1,0,0,0,0,2"), "{csv}");
+    assert!(csv.contains("2026-04,2026-04-01,2026-04-30,future,-,-,-,-,-,-,-,-"), "{csv}");
+    let json: serde_json::Value = serde_json::from_slice(&get("json").await).expect("json");
+    assert_eq!(json["figures"]["months"][6]["state"], "future");
+    assert_eq!(json["figures"]["months"][6]["corruption"], serde_json::Value::Null);
+    assert_eq!(json["figures"]["as_of"], "2026-03-16");
+    let html = String::from_utf8(get("html").await).expect("utf-8");
+    assert!(html.contains("มีนาคม ๒๕๖๙ (ถึงวันที่ ๑๖ มีนาคม ๒๕๖๙)"), "the month under way says so");
+    let mut book: Xlsx<_> = open_workbook_from_rs(std::io::Cursor::new(get("xlsx").await)).expect("xlsx");
+    let stats = book.worksheet_range("สถิติ").expect("sheet");
+    assert_eq!(stats.get_value((7, 3)), Some(&Data::String("-".into())), "April 2026 in XLSX");
+    assert_eq!(stats.get_value((1, 3)), Some(&Data::Float(1.0)), "October 2025 in XLSX");
+    let docx = get("docx").await;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(docx)).expect("zip");
+    let mut xml = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name("word/document.xml").expect("document"), &mut xml)
+        .expect("utf-8");
+    let april = xml.find("เมษายน ๒๕๖๙").expect("April row");
+    let row_end = april + xml[april..].find("</w:tr>").expect("row end");
+    assert_eq!(
+        xml[april..row_end].matches("<w:t xml:space=\"preserve\">-</w:t>").count(),
+        8,
+        "April in DOCX"
+    );
 }
 
 on_both_databases!(
+    future_periods_are_a_dash_in_every_format,
     the_figures_of_a_fiscal_year_are_exact,
     the_public_statistics_need_no_login_and_show_no_case,
     measures_are_edited_checked_against_their_year_and_copied_forward,

@@ -3,6 +3,7 @@ pub mod audit;
 pub mod common;
 pub mod identity;
 pub mod public;
+pub mod public_reports;
 pub mod render;
 pub mod reports;
 pub mod staff;

@@ -18,17 +18,17 @@ use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum_csrf::CsrfToken;
 use serde::Deserialize;
 
-const BAD_YEAR: AppError = AppError::BadRequest {
+pub(super) const BAD_YEAR: AppError = AppError::BadRequest {
     code: "invalid_fiscal_year",
     en: "The fiscal year is not valid.",
     th: "ปีงบประมาณไม่ถูกต้อง",
 };
 
-fn year(raw: &str, state: &AppState) -> Result<FiscalYear, AppError> {
+pub(super) fn year(raw: &str, state: &AppState) -> Result<FiscalYear, AppError> {
     match raw.trim() {
         "" => Ok(FiscalYear::containing(state.clock.today())),
         y => FiscalYear::from_be(y.parse().map_err(|_| BAD_YEAR)?).map_err(|_| BAD_YEAR),
@@ -39,26 +39,7 @@ fn year(raw: &str, state: &AppState) -> Result<FiscalYear, AppError> {
 #[serde(deny_unknown_fields)]
 pub struct YearQuery {
     #[serde(default)]
-    fy: String,
-}
-
-/// The ITA complaint statistics, public: counts per month, quarter and half year by track only.
-pub async fn statistics(
-    State(state): State<AppState>,
-    l: Lang,
-    query: Result<Query<YearQuery>, axum::extract::rejection::QueryRejection>,
-) -> Result<Response, PageError> {
-    let Query(q) = query.map_err(|_| PageError(BAD_YEAR, l))?;
-    let fy = year(&q.fy, &state).map_err(|e| PageError(e, l))?;
-    // The public page stops at the last completed month: day-fresh counts would let anyone watching
-    // it learn the day a report came in.
-    let today = state.clock.today();
-    let month_start = today.replace_day(1).unwrap_or(today);
-    let as_of = month_start.previous_day().unwrap_or(month_start);
-    let data = report::load_from(&state.store, &state.settings, fy, as_of).await.map_err(internal(l))?;
-    let html = report_render::html(&data, Section::Statistics, Numerals::Thai, &state.settings, false)
-        .map_err(internal(l))?;
-    Ok(Html(html).into_response())
+    pub(super) fy: String,
 }
 
 #[derive(Template)]
@@ -69,6 +50,8 @@ pub struct ReportsPage {
     pub display_name: String,
     pub fy: String,
     pub years: Vec<i64>,
+    /// Each document of the year, downloadable in every format: (section, Thai, English).
+    pub sections: Vec<(&'static str, &'static str, &'static str)>,
 }
 
 pub async fn reports(
@@ -88,6 +71,11 @@ pub async fn reports(
         display_name: user.display_name.clone(),
         fy: FiscalYear::containing(state.clock.today()).to_string(),
         years: measures::years(&mut conn).await.map_err(internal(l))?,
+        sections: vec![
+            ("full", "รายงานผลการดำเนินการตามมาตรการฉบับเต็ม", "Full report"),
+            ("protection", "มาตรการคุ้มครองและปกปิดข้อมูลผู้แจ้งเบาะแส", "Reporter protection measures"),
+            ("statistics", "สถิติเรื่องร้องเรียน (ITA)", "Complaint statistics (ITA)"),
+        ],
     };
     Ok((csrf, render(&page)).into_response())
 }
@@ -115,7 +103,7 @@ pub async fn download(
     require_role(&user, Role::Administrator, l)?;
     let bad = || AppError::BadRequest {
         code: "invalid_report",
-        en: "Choose a fiscal year, a section (protection, full, statistics) and a format (html, csv, json).",
+        en: "Choose a fiscal year, a section (protection, full, statistics) and a format (html, docx, xlsx, csv, json).",
         th: "กรุณาเลือกปีงบประมาณ ส่วนของรายงาน และรูปแบบไฟล์ให้ถูกต้อง",
     };
     let Query(q) = query.map_err(|_| PageError(bad(), l))?;
@@ -141,6 +129,31 @@ pub async fn download(
     Ok(response)
 }
 
+/// The memo to the chief executive asking approval to publish the year's report, as DOCX.
+pub async fn memo(
+    State(state): State<AppState>,
+    l: Lang,
+    Staff(user): Staff,
+    query: Result<Query<YearQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, PageError> {
+    require_role(&user, Role::Administrator, l)?;
+    let Query(q) = query.map_err(|_| PageError(BAD_YEAR, l))?;
+    let fy = year(&q.fy, &state).map_err(|e| PageError(e, l))?;
+    let data = report::load(&state, fy).await.map_err(internal(l))?;
+    let bytes =
+        crate::report::office::memo_docx(&data, &state.settings, state.clock.today()).map_err(internal(l))?;
+    crate::staff::trail::record_read(
+        &state,
+        &user,
+        "report.exported",
+        None,
+        &format!("fy={fy} section=memo format=docx"),
+    )
+    .await
+    .map_err(internal(l))?;
+    Ok(super::public_reports::attachment(bytes, &format!("rongrian-{fy}-memo.docx")))
+}
+
 pub struct MeasureForm {
     pub number: u32,
     pub title: String,
@@ -164,6 +177,9 @@ pub struct MeasuresPage {
     pub next_fy: String,
     pub measures: Vec<MeasureForm>,
     pub notice: Option<String>,
+    /// A form refused, in Thai, and what was typed in it (shown again in its place).
+    pub error: Option<String>,
+    pub draft: Option<MeasureForm>,
 }
 
 fn form_of(m: &Measure) -> MeasureForm {
@@ -173,8 +189,8 @@ fn form_of(m: &Measure) -> MeasureForm {
         steps: m.steps.join("\n"),
         responsible_units: m.responsible_units.join(","),
         responsible_text: m.responsible_text.clone(),
-        period_start: m.period_start.to_string(),
-        period_end: m.period_end.to_string(),
+        period_start: crate::domain::thai::format_be_numeric(m.period_start),
+        period_end: crate::domain::thai::format_be_numeric(m.period_end),
         output: m.output.clone(),
         outcome: m.outcome.clone(),
         flags: MeasureFlag::ALL.iter().map(|f| (f.code(), f.label_th(), m.has(*f))).collect(),
@@ -188,6 +204,7 @@ async fn measures_page(
     user: &crate::staff::auth::StaffUser,
     fy: FiscalYear,
     notice: Option<String>,
+    refused: Option<(String, MeasureForm)>,
 ) -> Result<MeasuresPage, PageError> {
     crate::staff::trail::record_read(state, user, "measures.read", None, &format!("fy={fy}"))
         .await
@@ -195,13 +212,26 @@ async fn measures_page(
     let mut conn = state.store.pool().acquire().await.map_err(internal(l))?;
     let list = measures::for_year(&mut conn, fy).await.map_err(internal(l))?;
     let next = FiscalYear::from_be(i64::from(fy.be_year()) + 1).unwrap_or(fy);
+    let mut forms: Vec<MeasureForm> = list.iter().map(|(_, m)| form_of(m)).collect();
     Ok(MeasuresPage {
         chrome: Chrome::new(l, &state.settings.organisation, "/staff"),
         csrf: token_of(csrf, l)?,
         display_name: user.display_name.clone(),
         fy: fy.to_string(),
         next_fy: next.to_string(),
-        measures: list.iter().map(|(_, m)| form_of(m)).collect(),
+        error: refused.as_ref().map(|(e, _)| e.clone()),
+        // A refused change of an existing measure is shown in its place, a new one in the add form.
+        draft: match refused {
+            Some((_, d)) => match forms.iter_mut().find(|f| f.number == d.number) {
+                Some(existing) => {
+                    *existing = d;
+                    None
+                }
+                None => Some(d),
+            },
+            None => None,
+        },
+        measures: forms,
         notice,
     })
 }
@@ -216,7 +246,7 @@ pub async fn measures_list(
     require_role(&user, Role::Administrator, l)?;
     let Query(q) = query.map_err(|_| PageError(BAD_YEAR, l))?;
     let fy = year(&q.fy, &state).map_err(|e| PageError(e, l))?;
-    let page = measures_page(&state, l, &csrf, &user, fy, None).await?;
+    let page = measures_page(&state, l, &csrf, &user, fy, None, None).await?;
     Ok((csrf, render(&page)).into_response())
 }
 
@@ -251,7 +281,42 @@ pub async fn measures_save(
                 Err(e) => return Err(internal(l)(e)),
             }
         }
+        "delete" => {
+            let number: u32 = get("number").trim().parse().unwrap_or(0);
+            match measures_file::delete(&state.store, fy, number, &changer(&state, &user)).await {
+                Ok(()) => format!("ลบมาตรการที่ {number} แล้ว"),
+                Err(measures_file::ImportError::Published(_)) => {
+                    return Err(PageError(
+                        AppError::Conflict {
+                            en: "A report of this year that prints the measures has been exported: the measure stays.",
+                            th: "มาตรการนี้อยู่ในรายงานของปีงบประมาณนี้ที่ได้จัดทำ (ดาวน์โหลด) ไปแล้ว จึงลบไม่ได้ แก้ไขข้อความได้",
+                        },
+                        l,
+                    ));
+                }
+                Err(measures_file::ImportError::Missing(_)) => {
+                    return Err(PageError(
+                        AppError::BadRequest {
+                            code: "no_such_measure",
+                            en: "There is no such measure in this year.",
+                            th: "ไม่พบมาตรการนี้ในปีงบประมาณที่เลือก",
+                        },
+                        l,
+                    ));
+                }
+                Err(e) => return Err(internal(l)(e)),
+            }
+        }
         "save" => {
+            // Dates are typed in the Buddhist Era (1/10/2568); ISO dates are taken as well.
+            let day = |k: &str| {
+                let raw = get(k);
+                let raw = raw.trim();
+                match crate::domain::thai::parse_be_numeric(raw) {
+                    Some(d) => Some(d.to_string()),
+                    None => Some(raw.to_owned()).filter(|s| !s.is_empty()),
+                }
+            };
             let input = MeasureInput {
                 number: get("number").trim().parse().unwrap_or(0),
                 title: get("title"),
@@ -262,24 +327,44 @@ pub async fn measures_save(
                     .filter(|s| !s.is_empty())
                     .collect(),
                 responsible_text: get("responsible_text"),
-                period_start: Some(get("period_start")).filter(|s| !s.trim().is_empty()),
-                period_end: Some(get("period_end")).filter(|s| !s.trim().is_empty()),
+                period_start: day("period_start"),
+                period_end: day("period_end"),
                 output: get("output"),
                 outcome: get("outcome"),
                 flags: pairs.iter().filter(|(k, _)| k == "flag").map(|(_, v)| v.clone()).collect(),
             };
-            let measure = Measure::parse(fy, &input, &state.settings.unit_codes()).map_err(|e| {
-                PageError(
-                    AppError::Invalid {
-                        code: "invalid_measure",
-                        en: format!("The measure is not valid: {e}."),
-                        th: format!(
-                            "ข้อมูลมาตรการไม่ถูกต้อง (ลำดับ ๑–๙๙ ชื่อมาตรการ หน่วยงานและประเภทที่กำหนด และช่วงเวลาภายในปีงบประมาณ): {e}"
-                        ),
-                    },
-                    l,
-                )
-            })?;
+            let measure = match Measure::parse(fy, &input, &state.settings.unit_codes()) {
+                Ok(m) => m,
+                Err(e) => {
+                    // The form again, with what was typed and what is wrong in Thai.
+                    let draft = MeasureForm {
+                        number: input.number,
+                        title: input.title.clone(),
+                        steps: get("steps"),
+                        responsible_units: get("responsible_units"),
+                        responsible_text: input.responsible_text.clone(),
+                        period_start: get("period_start"),
+                        period_end: get("period_end"),
+                        output: input.output.clone(),
+                        outcome: input.outcome.clone(),
+                        flags: MeasureFlag::ALL
+                            .iter()
+                            .map(|f| (f.code(), f.label_th(), input.flags.iter().any(|x| x == f.code())))
+                            .collect(),
+                    };
+                    let page = measures_page(
+                        &state,
+                        l,
+                        &csrf,
+                        &user,
+                        fy,
+                        None,
+                        Some((measure_error_th(&e, fy), draft)),
+                    )
+                    .await?;
+                    return Ok((axum::http::StatusCode::BAD_REQUEST, csrf, render(&page)).into_response());
+                }
+            };
             measures_file::import(&state.store, std::slice::from_ref(&measure), &changer(&state, &user))
                 .await
                 .map_err(internal(l))?;
@@ -287,8 +372,33 @@ pub async fn measures_save(
         }
         _ => return Err(PageError(BAD_YEAR, l)),
     };
-    let page = measures_page(&state, l, &csrf, &user, fy, Some(notice)).await?;
+    let page = measures_page(&state, l, &csrf, &user, fy, Some(notice), None).await?;
     Ok((csrf, render(&page)).into_response())
+}
+
+/// What is wrong with a measure, in Thai.
+fn measure_error_th(e: &crate::domain::measure::MeasureError, fy: FiscalYear) -> String {
+    use crate::domain::measure::MeasureError as E;
+    use crate::domain::thai::format_be_numeric as be;
+    match e {
+        E::FiscalYear(y) => format!("ปีงบประมาณ {y} ไม่ถูกต้อง"),
+        E::Number(n) => format!("ลำดับที่ของมาตรการ ({n}) ต้องเป็นตัวเลข ๑–๙๙"),
+        E::Title(_) => "กรุณากรอกชื่อมาตรการ/โครงการ/กิจกรรม (ไม่เกิน ๑,๐๐๐ ตัวอักษร)".to_owned(),
+        E::Unit { unit, .. } => format!("ไม่มีหน่วยงานรหัส \"{unit}\" ในระบบ"),
+        E::Flag { flag, .. } => format!("ไม่มีประเภทมาตรการ \"{flag}\""),
+        E::Date { date, .. } => format!("\"{date}\" ไม่ใช่วันที่ กรุณากรอกเป็น วัน/เดือน/ปี พ.ศ. เช่น ๑/๑๐/๒๕๖๘"),
+        E::Period { .. } => format!(
+            "ช่วงระยะเวลาดำเนินการต้องอยู่ภายในปีงบประมาณ พ.ศ. {} ({} – {})",
+            fy.be_year(),
+            be(fy.first_day()),
+            be(fy.last_day())
+        ),
+        E::TooLong(_) => "ข้อความยาวเกิน ๕,๐๐๐ ตัวอักษร".to_owned(),
+        E::Placeholder { name, .. } => format!(
+            "ไม่รู้จักตัวแปร {{{name}}} ในข้อความ กรุณาตรวจการสะกด (ตัวแปรที่ใช้ได้: {})",
+            crate::domain::measure::PLACEHOLDERS.join(", ")
+        ),
+    }
 }
 
 /// The signed-in administrator as the changer of measures (audited with the change).
