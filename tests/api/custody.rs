@@ -389,7 +389,9 @@ async fn the_reporter_reads_back_what_they_filed(db: Db) {
     let c = &app.client;
     let s = app.login(c, &officer).await;
     let reference = receipt["reference"].as_str().expect("r");
-    let r = app.staff_post(c, &s, &format!("/staff/cases/{reference}/unit"), &[("unit", "works")]).await;
+    let r = app
+        .staff_post(c, &s, &format!("/staff/cases/{reference}/unit"), &[("unit", "works"), ("confirm", "1")])
+        .await;
     assert_eq!(r.status(), 303);
     let view: serde_json::Value = app.status(&token).await.json().await.expect("json");
     assert_eq!(view["complaint"]["subject"], body["subject"]);
@@ -436,7 +438,9 @@ async fn a_hand_over_or_a_disabled_account_ends_what_was_disclosed(db: Db) {
 
     // Handed to another unit: the old unit's disclosure is forgotten, and a pending request from the
     // old unit can no longer be approved (it would seal the identity to an officer who no longer has the case).
-    let r = app.staff_post(c, &o, &format!("/staff/cases/{reference}/unit"), &[("unit", "works")]).await;
+    let r = app
+        .staff_post(c, &o, &format!("/staff/cases/{reference}/unit"), &[("unit", "works"), ("confirm", "1")])
+        .await;
     assert_eq!(r.status(), 303);
     let disclosed: i64 =
         sqlx::query("SELECT COUNT(*) FROM identity_requests WHERE disclosed_identity IS NOT NULL")

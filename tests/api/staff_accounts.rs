@@ -160,9 +160,16 @@ async fn a_reassigned_case_moves_to_the_new_units_key(db: Db) {
         app.staff_post(c, &p, &format!("{path}/messages"), &[("message", "ขอข้อมูลเพิ่ม")]).await.status(),
         303
     );
-    let r = app.staff_post(c, &p, &format!("{path}/unit"), &[("unit", "palad")]).await;
-    assert_eq!(r.status(), 409, "not to itself");
+    let r = app.staff_post(c, &p, &format!("{path}/unit"), &[("unit", "palad"), ("confirm", "1")]).await;
+    assert_eq!(r.status(), 422, "not to itself");
+    assert!(r.text().await.expect("html").contains("id=\"unit-error\""), "said next to the unit list");
+    // The first post only asks: the page names the unit and what hand-over means.
     let r = app.staff_post(c, &p, &format!("{path}/unit"), &[("unit", "works")]).await;
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.expect("html");
+    assert!(html.contains("ยืนยันการส่งเรื่องนี้ให้") && html.contains("name=\"confirm\" value=\"1\""));
+    assert_eq!(app.staff_get(c, &p, &path).await.status(), 200, "not handed over before confirming");
+    let r = app.staff_post(c, &p, &format!("{path}/unit"), &[("unit", "works"), ("confirm", "1")]).await;
     assert_eq!(r.status(), 303);
 
     assert_eq!(app.staff_get(c, &p, &path).await.status(), 404, "the old unit can no longer open it");

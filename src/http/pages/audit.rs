@@ -158,7 +158,7 @@ pub struct ActionChoice {
 pub struct AuditPage {
     pub chrome: Chrome,
     pub csrf: String,
-    pub display_name: String,
+    pub nav: super::common::Nav,
     pub from: String,
     pub to: String,
     pub actor: String,
@@ -264,7 +264,7 @@ pub async fn audit_page(
     let page = AuditPage {
         chrome,
         csrf: token_of(&csrf, l)?,
-        display_name: user.display_name.clone(),
+        nav: super::common::Nav::of(&user),
         from: q.from.trim().chars().take(10).collect(),
         to: q.to.trim().chars().take(10).collect(),
         actor: q.actor.trim().chars().take(64).collect(),

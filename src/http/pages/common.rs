@@ -37,3 +37,30 @@ pub fn internal<E: std::fmt::Display>(l: Lang) -> impl Fn(E) -> PageError {
 pub fn require_role(user: &StaffUser, role: Role, l: Lang) -> Result<(), PageError> {
     if user.has(role) { Ok(()) } else { Err(PageError(AppError::NotFound, l)) }
 }
+
+/// The staff menu: who is signed in and only the pages their roles may open (a link to a page that
+/// answers 404 for the role is a dead end).
+pub struct Nav {
+    pub display_name: String,
+    pub cases: bool,
+    pub register: bool,
+    pub units: bool,
+    pub identity: bool,
+    pub admin: bool,
+    pub audit: bool,
+}
+
+impl Nav {
+    pub fn of(user: &StaffUser) -> Self {
+        let officer = user.has(Role::IntakeOfficer) || user.has(Role::UnitOfficer);
+        Self {
+            display_name: user.display_name.clone(),
+            cases: officer,
+            register: user.has(Role::IntakeOfficer),
+            units: officer,
+            identity: user.has(Role::IdentityCustodian),
+            admin: user.has(Role::Administrator),
+            audit: user.has(Role::Auditor),
+        }
+    }
+}

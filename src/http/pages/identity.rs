@@ -113,7 +113,7 @@ pub struct IdentityLine {
 pub struct IdentityShownPage {
     pub chrome: Chrome,
     pub csrf: String,
-    pub display_name: String,
+    pub nav: super::common::Nav,
     pub reference: String,
     pub lines: Vec<IdentityLine>,
     /// Opened by a custodian (back to the custodians' page) rather than an approved officer.
@@ -148,7 +148,7 @@ fn shown_page(
     IdentityShownPage {
         chrome: Chrome::new(l, &state.settings.organisation, ""),
         csrf,
-        display_name: user.display_name.clone(),
+        nav: super::common::Nav::of(user),
         reference,
         lines: identity_lines(identity, l),
         by_custodian,
@@ -210,7 +210,7 @@ pub struct CustodyForms {
 pub struct CustodyPage {
     pub chrome: Chrome,
     pub csrf: String,
-    pub display_name: String,
+    pub nav: super::common::Nav,
     pub holds_key: bool,
     pub pending: Vec<RequestLine>,
     pub history: Vec<RequestLine>,
@@ -269,7 +269,7 @@ async fn custody_page(
     Ok(CustodyPage {
         chrome,
         csrf,
-        display_name: user.display_name.clone(),
+        nav: super::common::Nav::of(user),
         holds_key,
         pending,
         history,

@@ -16,7 +16,6 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_csrf::CsrfToken;
 use serde::Deserialize;
-use std::collections::HashMap;
 
 /// A choice in a select list, with its selected state worked out here rather than in the template.
 pub struct Choice {
@@ -128,13 +127,51 @@ impl ComplaintForm {
     }
 }
 
-/// Field errors keyed by form field name, in the reader's language.
-#[derive(Default)]
-pub struct FormErrors(HashMap<&'static str, String>);
+/// Field errors keyed by form field name, in the reader's language, in the order they were found
+/// (the error summary lists them in that order, each a link to its field).
+pub struct FormErrors {
+    l: Lang,
+    entries: Vec<(&'static str, String)>,
+}
+
+/// The label a form field has on the complaint and registration forms, for the error summary.
+fn field_label(field: &str, l: Lang) -> &'static str {
+    let (th, en) = match field {
+        "track" => ("ประเภทการแจ้ง", "Kind of report"),
+        "channel" => ("ช่องทางที่รับเรื่อง", "Received through"),
+        "received_on" => ("วันที่รับเรื่อง", "Received on"),
+        "category" => ("ประเภทเรื่อง", "Category"),
+        "subject" => ("หัวข้อเรื่อง", "Subject"),
+        "description" => ("รายละเอียดของเรื่อง", "What happened"),
+        "event_time" => ("วันและเวลาที่เกิดเหตุ", "When it happened"),
+        "event_place" => ("สถานที่เกิดเหตุ", "Where it happened"),
+        "person1_name" => ("บุคคลที่เกี่ยวข้อง", "Persons concerned"),
+        "concerns_unit" => ("หน่วยงานที่เรื่องเกี่ยวข้อง", "Unit concerned"),
+        "relationship" => ("ท่านทราบเรื่องนี้ในฐานะ", "How you know about this"),
+        "reporter_name" => ("ชื่อ-สกุล", "Full name"),
+        "reporter_national_id" => ("เลขประจำตัวประชาชน", "National ID number"),
+        "reporter_phone" => ("หมายเลขโทรศัพท์", "Phone"),
+        "reporter_email" => ("อีเมล", "E-mail"),
+        "reporter_address" => ("ที่อยู่", "Postal address"),
+        "file" => ("ไฟล์หลักฐาน", "Evidence files"),
+        _ => ("ข้อมูล", "Field"),
+    };
+    l.t(th, en)
+}
 
 impl FormErrors {
+    pub fn new(l: Lang) -> Self {
+        Self { l, entries: Vec::new() }
+    }
+
     pub fn from_fields(errors: &[FieldError], l: Lang) -> Self {
-        let mut map = HashMap::new();
+        let mut out = Self::new(l);
+        out.add_fields(errors);
+        out
+    }
+
+    pub fn add_fields(&mut self, errors: &[FieldError]) {
+        let l = self.l;
         for e in errors {
             let field = match e.field {
                 "persons" => "person1_name",
@@ -146,21 +183,27 @@ impl FormErrors {
                 other => other,
             };
             let message = if l.is_en() { e.problem.message_en() } else { e.problem.message_th() };
-            map.entry(field).or_insert(message);
+            self.insert(field, message);
         }
-        Self(map)
     }
 
     pub fn insert(&mut self, field: &'static str, message: String) {
-        self.0.entry(field).or_insert(message);
+        if self.get(field).is_none() {
+            self.entries.push((field, message));
+        }
     }
 
     pub fn get(&self, field: &str) -> Option<&String> {
-        self.0.get(field)
+        self.entries.iter().find(|(f, _)| *f == field).map(|(_, m)| m)
     }
 
     pub fn any(&self) -> bool {
-        !self.0.is_empty()
+        !self.entries.is_empty()
+    }
+
+    /// (field id, field label, message) for the error summary.
+    pub fn summary(&self) -> Vec<(&'static str, &'static str, &str)> {
+        self.entries.iter().map(|(f, m)| (*f, field_label(f, self.l), m.as_str())).collect()
     }
 }
 
@@ -241,7 +284,7 @@ pub async fn complaint_form(
     let track = track_from_path(&track, l)?;
     let token = authenticity(&csrf, l)?;
     let form = ComplaintForm { submission_nonce: new_nonce(), ..ComplaintForm::default() };
-    let page = form_page(&state, l, token, track, form, FormErrors::default());
+    let page = form_page(&state, l, token, track, form, FormErrors::new(l));
     Ok((csrf, render(&page)).into_response())
 }
 
@@ -350,7 +393,7 @@ pub async fn submit_complaint(
     if let Some(e) = upload.error {
         // A refused file: the same form, what was typed kept, the message at the file field.
         let mut page =
-            form_page(&state, l, authenticity(&csrf, l)?, track, prepared.form, FormErrors::default());
+            form_page(&state, l, authenticity(&csrf, l)?, track, prepared.form, FormErrors::new(l));
         page.evidence.error = Some(if l.is_en() { e.message_en() } else { e.message_th() });
         page.evidence.reselect = true;
         let status = e.status();
@@ -479,6 +522,9 @@ pub struct MessageForm {
     token: String,
     #[serde(default)]
     message: String,
+    /// The message form's one-time value: a reload or a second click does not send it twice.
+    #[serde(default)]
+    submission_nonce: String,
 }
 
 pub struct MessageLine {
@@ -507,6 +553,7 @@ pub struct CasePage {
     pub notice: Option<&'static str>,
     pub message_error: Option<String>,
     pub message_draft: String,
+    pub message_nonce: String,
     pub complaint: Option<FiledComplaint>,
     pub disclosures: Vec<DisclosureLine>,
     pub files: Vec<FileLine>,
@@ -588,6 +635,8 @@ fn token_problem(state: &AppState, l: Lang, csrf: CsrfToken, error: AppError) ->
 #[derive(Default)]
 struct MessageBox {
     notice: Option<&'static str>,
+    /// The form's one-time value to keep (the form came back with an error); a new one when empty.
+    nonce: String,
     error: Option<String>,
     draft: String,
     file_error: Option<String>,
@@ -627,6 +676,7 @@ fn case_page(
         notice: message_box.notice,
         message_error: message_box.error,
         message_draft: message_box.draft,
+        message_nonce: if valid_nonce(&message_box.nonce) { message_box.nonce } else { new_nonce() },
         complaint: view.complaint.as_ref().map(|c| filed(c, l)),
         files: view
             .attachments
@@ -695,9 +745,18 @@ pub async fn add_message(
         Err(problem) => return token_problem(&state, l, csrf, problem),
     };
     let text = match submission::parse_message(&form.message) {
-        Ok(t) => t,
-        Err(problem) => {
-            let message = if l.is_en() { problem.message_en() } else { problem.message_th() };
+        Ok(t) if valid_nonce(&form.submission_nonce) => t,
+        parsed => {
+            let message = match parsed {
+                Err(problem) if l.is_en() => problem.message_en(),
+                Err(problem) => problem.message_th(),
+                Ok(_) => l
+                    .t(
+                        "แบบฟอร์มนี้ไม่สมบูรณ์หรือเก่าเกินไป ข้อความยังไม่ถูกส่ง กรุณากดส่งอีกครั้ง",
+                        "This form was incomplete or out of date; the message was not sent. Please send it again.",
+                    )
+                    .to_owned(),
+            };
             let page = case_page(
                 &state,
                 l,
@@ -709,19 +768,25 @@ pub async fn add_message(
             return Ok((csrf, render_with_status(&page, StatusCode::UNPROCESSABLE_ENTITY)).into_response());
         }
     };
-    intake::add_message(&state, &token, &view, text).await.map_err(|e| PageError(e.into(), l))?;
+    let notice = match intake::add_message(&state, &token, &view, text, Some(&form.submission_nonce)).await {
+        Ok(()) => l.t("บันทึกข้อมูลเพิ่มเติมของท่านแล้ว", "Your additional information has been saved."),
+        Err(intake::IntakeError::AlreadySubmitted) => l.t(
+            "ข้อความนี้ส่งไปแล้ว ระบบจึงไม่บันทึกซ้ำ (เช่น เมื่อโหลดหน้าใหม่หรือกดส่งสองครั้ง)",
+            "This message was already sent, so it was not saved again (after a reload or a second click).",
+        ),
+        Err(e) => return Err(PageError(e.into(), l)),
+    };
     let view = intake::find(&state, &token)
         .await
         .map_err(|e| PageError(e.into(), l))?
         .ok_or(PageError(AppError::Internal("case vanished after a message was added".into()), l))?;
-    let notice = Some(l.t("บันทึกข้อมูลเพิ่มเติมของท่านแล้ว", "Your additional information has been saved."));
     let page = case_page(
         &state,
         l,
         authenticity(&csrf, l)?,
         &token,
         view,
-        MessageBox { notice, ..MessageBox::default() },
+        MessageBox { notice: Some(notice), ..MessageBox::default() },
     );
     Ok((csrf, render(&page)).into_response())
 }

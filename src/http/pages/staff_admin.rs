@@ -27,7 +27,7 @@ use zeroize::Zeroizing;
 pub struct PasswordPage {
     pub chrome: Chrome,
     pub csrf: String,
-    pub display_name: String,
+    pub nav: super::common::Nav,
     pub message: Option<String>,
     pub ok: bool,
 }
@@ -41,7 +41,7 @@ pub async fn password_form(
     let page = PasswordPage {
         chrome: Chrome::new(l, &state.settings.organisation, "/staff"),
         csrf: token_of(&csrf, l)?,
-        display_name: user.display_name.clone(),
+        nav: super::common::Nav::of(&user),
         message: None,
         ok: false,
     };
@@ -102,7 +102,7 @@ pub async fn change_password(
     let page = PasswordPage {
         chrome: Chrome::new(l, &state.settings.organisation, "/staff"),
         csrf: token_of(&csrf, l)?,
-        display_name: user.display_name.clone(),
+        nav: super::common::Nav::of(&user),
         message: Some(message),
         ok,
     };
@@ -120,7 +120,7 @@ pub struct UnitLine {
 pub struct UnitsPage {
     pub chrome: Chrome,
     pub csrf: String,
-    pub display_name: String,
+    pub nav: super::common::Nav,
     pub units: Vec<UnitLine>,
     pub notice: Option<String>,
 }
@@ -151,7 +151,7 @@ async fn units_page(
     Ok(UnitsPage {
         chrome: Chrome::new(l, &state.settings.organisation, "/staff"),
         csrf: token_of(csrf, l)?,
-        display_name: user.display_name.clone(),
+        nav: super::common::Nav::of(user),
         units,
         notice,
     })
@@ -253,7 +253,7 @@ pub struct RoleChoice {
 pub struct UsersPage {
     pub chrome: Chrome,
     pub csrf: String,
-    pub display_name: String,
+    pub nav: super::common::Nav,
     pub accounts: Vec<AccountLine>,
     pub roles: Vec<RoleChoice>,
     pub shown_once: Option<Credentials>,
@@ -274,7 +274,7 @@ async fn users_page(
     Ok(UsersPage {
         chrome: Chrome::new(l, &state.settings.organisation, "/staff"),
         csrf: token_of(csrf, l)?,
-        display_name: user.display_name.clone(),
+        nav: super::common::Nav::of(user),
         accounts: all
             .into_iter()
             .map(|a| AccountLine {
@@ -416,7 +416,7 @@ fn user_form(pairs: Vec<(String, String)>) -> Result<UserForm, AppError> {
 pub struct SetupPage {
     pub chrome: Chrome,
     pub csrf: String,
-    pub display_name: String,
+    pub nav: super::common::Nav,
     pub message: Option<String>,
     pub totp: Option<accounts::NewTotp>,
 }
@@ -434,7 +434,7 @@ pub async fn setup_form(
     let page = SetupPage {
         chrome: Chrome::new(l, &state.settings.organisation, ""),
         csrf: token_of(&csrf, l)?,
-        display_name: user.display_name.clone(),
+        nav: super::common::Nav::of(&user),
         message: None,
         totp: None,
     };
@@ -464,7 +464,7 @@ pub async fn setup(
         Ok(SetupPage {
             chrome: Chrome::new(l, &state.settings.organisation, ""),
             csrf: token_of(&csrf, l)?,
-            display_name: user.display_name.clone(),
+            nav: super::common::Nav::of(&user),
             message,
             totp,
         })
