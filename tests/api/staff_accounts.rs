@@ -303,8 +303,10 @@ async fn an_account_made_by_an_administrator_starts_with_its_holders_own_secrets
     let shown = Officer {
         username: "fresh".into(),
         password: between(&html, "<dd class=\"token\" translate=\"no\">", "</dd>").to_owned(),
-        totp_secret: between(&html, "<dt>รหัสลับ TOTP</dt><dd translate=\"no\">", "</dd>").to_owned(),
+        totp_secret: between(&html, "<dd class=\"secret-groups\" translate=\"no\">", "</dd>")
+            .replace(' ', ""),
     };
+    assert!(html.contains("<div class=\"qr\" role=\"img\"") && html.contains("<svg"), "a QR code, as SVG");
 
     // A member cannot grant the unit to an account whose key the administrator made.
     let m = app.login(c, &member).await;
@@ -320,7 +322,11 @@ async fn an_account_made_by_an_administrator_starts_with_its_holders_own_secrets
     let r = app.staff_post(c, &s, "/staff/setup", &[("new", own), ("repeat", own)]).await;
     assert_eq!(r.status(), 200);
     let html = r.text().await.expect("html");
-    let new_secret = between(&html, "<dd class=\"token\" translate=\"no\">", "</dd>").to_owned();
+    let grouped = between(&html, "<dd class=\"token secret-groups\" translate=\"no\">", "</dd>");
+    assert!(grouped.split(' ').all(|g| g.len() <= 4), "the secret in groups of four: {grouped}");
+    let new_secret = grouped.replace(' ', "");
+    let svg = between(&html, "<div class=\"qr\" role=\"img\"", "</svg>");
+    assert!(svg.contains("<svg") && !svg.contains("<script"), "a QR code drawn as SVG, no script");
     assert_ne!(new_secret, shown.totp_secret, "a TOTP secret the administrator never saw");
     assert_eq!(app.staff_get(c, &s, "/staff").await.status(), 303, "the setup session ended");
 

@@ -64,3 +64,36 @@ impl Nav {
         }
     }
 }
+
+/// A TOTP enrolment as a page shows it once: an SVG QR code of the otpauth address for the
+/// authenticator app's camera, and the secret in groups of four for typing on a phone.
+pub struct TotpShown {
+    pub qr_svg: zeroize::Zeroizing<String>,
+    pub grouped: zeroize::Zeroizing<String>,
+}
+
+impl TotpShown {
+    pub fn new(base32: &str, url: &str) -> Self {
+        let qr_svg = qrcode::QrCode::with_error_correction_level(url.as_bytes(), qrcode::EcLevel::M)
+            .map(|code| {
+                code.render::<qrcode::render::svg::Color>()
+                    .min_dimensions(200, 200)
+                    .quiet_zone(true)
+                    .dark_color(qrcode::render::svg::Color("#000000"))
+                    .light_color(qrcode::render::svg::Color("#ffffff"))
+                    .build()
+            })
+            .unwrap_or_default();
+        // The renderer starts with an XML declaration, which does not belong inside HTML.
+        let qr_svg = zeroize::Zeroizing::new(qr_svg);
+        let qr_svg = zeroize::Zeroizing::new(match qr_svg.find("<svg") {
+            Some(at) => qr_svg[at..].to_owned(),
+            None => String::new(),
+        });
+        let chars: Vec<char> = base32.chars().filter(|c| !c.is_whitespace()).collect();
+        let grouped = zeroize::Zeroizing::new(
+            chars.chunks(4).map(|g| g.iter().collect::<String>()).collect::<Vec<_>>().join(" "),
+        );
+        Self { qr_svg, grouped }
+    }
+}

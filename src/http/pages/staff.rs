@@ -300,10 +300,21 @@ pub async fn case_list(
             Track::ALL.iter().map(|s| (s.code(), s.label_th(), s.label_en())).collect(),
             &q.track,
         ),
-        categories: choices(
-            Category::ALL.iter().map(|s| (s.code(), s.label_th(), s.label_en())).collect(),
-            &q.category,
-        ),
+        // Both tracks have an "other" category: each label names its track so the two differ.
+        categories: Category::ALL
+            .iter()
+            .map(|c| {
+                let track = match c.track() {
+                    Track::Corruption => l.t("ทุจริต", "corruption"),
+                    _ => l.t("ทั่วไป", "general"),
+                };
+                Choice {
+                    code: c.code().into(),
+                    label: format!("{} ({track})", l.t(c.label_th(), c.label_en())),
+                    selected: c.code() == q.category,
+                }
+            })
+            .collect(),
         fiscal_year: q.fiscal_year.chars().filter(char::is_ascii_digit).take(4).collect(),
         overdue_only: q.overdue == "1",
         notice: (q.done == "reassigned").then(|| {

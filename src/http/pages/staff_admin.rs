@@ -257,6 +257,7 @@ pub struct UsersPage {
     pub accounts: Vec<AccountLine>,
     pub roles: Vec<RoleChoice>,
     pub shown_once: Option<Credentials>,
+    pub totp_shown: Option<super::common::TotpShown>,
     pub notice: Option<String>,
 }
 
@@ -292,6 +293,9 @@ async fn users_page(
             .iter()
             .map(|r| RoleChoice { code: r.code(), label: l.t(r.label_th(), r.label_en()) })
             .collect(),
+        totp_shown: shown_once
+            .as_ref()
+            .map(|c| super::common::TotpShown::new(&c.totp_secret_base32, &c.totp_url)),
         shown_once,
         notice,
     })
@@ -419,6 +423,7 @@ pub struct SetupPage {
     pub nav: super::common::Nav,
     pub message: Option<String>,
     pub totp: Option<accounts::NewTotp>,
+    pub totp_shown: Option<super::common::TotpShown>,
 }
 
 /// The first sign-in of an account someone else made or reset.
@@ -437,6 +442,7 @@ pub async fn setup_form(
         nav: super::common::Nav::of(&user),
         message: None,
         totp: None,
+        totp_shown: None,
     };
     Ok((csrf, render(&page)).into_response())
 }
@@ -466,6 +472,7 @@ pub async fn setup(
             csrf: token_of(&csrf, l)?,
             nav: super::common::Nav::of(&user),
             message,
+            totp_shown: totp.as_ref().map(|t| super::common::TotpShown::new(&t.base32, &t.url)),
             totp,
         })
     };

@@ -439,8 +439,15 @@ pub struct StaffMessageForm {
     message: String,
 }
 
+/// Back to the case page after a change, at the section the change concerns. (Only redirects carry a
+/// fragment: a page that comes back with errors has none, so its error summary takes the focus.)
 fn after(reference: &str, done: &str) -> Response {
-    Redirect::to(&format!("/staff/cases/{reference}?done={done}")).into_response()
+    let section = match done {
+        "message" => "#messages",
+        "files" => "#files",
+        _ => "",
+    };
+    Redirect::to(&format!("/staff/cases/{reference}?done={done}{section}")).into_response()
 }
 
 fn refused(l: Lang, e: crate::domain::triage::TriageError) -> PageError {
