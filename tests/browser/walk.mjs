@@ -369,11 +369,19 @@ try {
   const boss = await (await context()).newPage();
   await firstSignIn(boss, admin);
   await boss.goto(`${base}/staff/admin/users`);
-  await keyboardWalk(boss, 'form.card', 'add-account form');
+  await keyboardWalk(boss, '#add-account', 'add-account form');
+  // A user name in Thai and no role: the same form comes back, messages by the fields, input kept.
+  await boss.fill('#username', 'อนุชา');
+  await boss.fill('#display_name', 'อนุชา ช่างดี');
+  await boss.click('#add-account button[type=submit]');
+  check((await focusedId(boss)) === 'error-summary', 'the account errors take the focus');
+  check((await boss.textContent('#role-error')).includes('กรุณาเลือก'), 'no role: said next to the roles');
+  check((await boss.inputValue('#display_name')) === 'อนุชา ช่างดี', 'the typed name is kept');
+  await shoot(boss, 'account-errors');
   await boss.fill('#username', 'kongchang.a');
   await boss.fill('#display_name', 'อนุชา ช่างดี');
   await boss.check('input[name=role][value=unit_officer]');
-  await boss.click('form.card button[type=submit]');
+  await boss.click('#add-account button[type=submit]');
   check((await boss.$$('.qr svg')).length === 1, 'the new account shows its TOTP secret as a QR code');
   await shoot(boss, 'account-added');
   for (const [path, name] of [['/staff/admin/reports', 'reports'], ['/staff/admin/measures', 'measures'], ['/staff/admin/outbox', 'outbox']]) {

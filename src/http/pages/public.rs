@@ -154,6 +154,10 @@ fn field_label(field: &str, l: Lang) -> &'static str {
         "reporter_email" => ("อีเมล", "E-mail"),
         "reporter_address" => ("ที่อยู่", "Postal address"),
         "file" => ("ไฟล์หลักฐาน", "Evidence files"),
+        "username" => ("ชื่อผู้ใช้", "Username"),
+        "display_name" => ("ชื่อ-สกุล", "Full name"),
+        "email" => ("อีเมล", "E-mail"),
+        "role" => ("บทบาท", "Roles"),
         _ => ("ข้อมูล", "Field"),
     };
     l.t(th, en)
