@@ -13,6 +13,8 @@ pub struct EvidenceField {
     pub error: Option<String>,
     /// Files were chosen but the form came back: they must be chosen again.
     pub reselect: bool,
+    /// An officer attaches (the wording speaks of the persons a file may identify, not of "you").
+    pub for_staff: bool,
 }
 
 impl EvidenceField {
@@ -22,6 +24,7 @@ impl EvidenceField {
             max_files: limits.max_files_per_case,
             error: None,
             reselect: false,
+            for_staff: false,
         }
     }
 }

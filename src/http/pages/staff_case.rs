@@ -356,6 +356,7 @@ pub async fn case_view(
             .collect(),
         evidence: super::common::EvidenceField {
             error: forms.file_error.clone(),
+            for_staff: true,
             ..super::common::EvidenceField::new(&state.evidence.limits)
         },
         forms,
