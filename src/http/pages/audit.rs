@@ -182,7 +182,6 @@ pub struct AuditPage {
     pub errors: Vec<(&'static str, &'static str)>,
     pub entries: Vec<EntryLine>,
     pub truncated: bool,
-    pub export_query: String,
     pub head_entries: i64,
     pub head_hash: String,
     /// The chain check, when asked for: None not run; Some(empty) intact; else the findings.
@@ -252,14 +251,6 @@ pub async fn audit_page(
             detail: r.detail,
         })
         .collect();
-    let export_query = serde_urlencoded::to_string([
-        ("from", q.from.trim()),
-        ("to", q.to.trim()),
-        ("actor", q.actor.trim()),
-        ("action", q.action.trim()),
-        ("case", q.case.trim()),
-    ])
-    .unwrap_or_default();
     let mut actions: Vec<ActionChoice> = known
         .into_iter()
         .map(|code| ActionChoice {
@@ -288,7 +279,6 @@ pub async fn audit_page(
         errors: parsed.errors,
         entries,
         truncated,
-        export_query,
         head_hash: head.hash_hex(),
         head_entries: head.entries,
         findings,

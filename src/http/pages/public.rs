@@ -225,6 +225,8 @@ pub struct ComplaintFormPage {
     pub form: ComplaintForm,
     pub errors: FormErrors,
     pub evidence: super::common::EvidenceField,
+    /// A problem of the whole form (it expired), shown above it.
+    pub problem: Option<&'static str>,
 }
 
 fn track_from_path(code: &str, l: Lang) -> Result<Track, PageError> {
@@ -276,6 +278,7 @@ fn form_page(
         form,
         errors,
         evidence: super::common::EvidenceField::new(&state.evidence.limits),
+        problem: None,
     }
 }
 
@@ -351,7 +354,15 @@ pub async fn submit_complaint(
         let body = axum::body::to_bytes(request.into_body(), limit)
             .await
             .map_err(|_| PageError(AppError::PayloadTooLarge, l))?;
-        let form: ComplaintForm = csrf_form(Ok(body), &csrf, l)?;
+        let form: ComplaintForm = match csrf_form(Ok(body.clone()), &csrf, l) {
+            Ok(form) => form,
+            Err(PageError(AppError::Csrf, _)) => {
+                let fields: Vec<(String, String)> =
+                    crate::http::form::parse_form(&body).map_err(|e| PageError(e, l))?;
+                return expired_form(&state, l, csrf, track, fields);
+            }
+            Err(e) => return Err(e),
+        };
         if !valid_nonce(&form.submission_nonce) {
             return Err(PageError(MALFORMED_FORM, l));
         }
@@ -392,6 +403,9 @@ pub async fn submit_complaint(
             ) => context,
             Err(e) => return Err(PageError(e, l)),
         },
+        None if matches!(upload.error, Some(AppError::Csrf)) => {
+            return expired_form(&state, l, csrf, track, upload.fields);
+        }
         None => return Err(PageError(upload.error.unwrap_or(MALFORMED_FORM), l)),
     };
     if let Some(e) = upload.error {
@@ -404,6 +418,32 @@ pub async fn submit_complaint(
         return Ok((csrf, render_with_status(&page, status)).into_response());
     }
     finish_complaint(&state, l, csrf, track, prepared, upload.files, upload.discarded).await
+}
+
+/// The form's CSRF token no longer matches (it sat open too long, or the browser dropped its
+/// cookie): the same form comes back with what was typed, a fresh token and a plain message.
+fn expired_form(
+    state: &AppState,
+    l: Lang,
+    csrf: CsrfToken,
+    track: Track,
+    fields: Vec<(String, String)>,
+) -> Result<Response, PageError> {
+    let pairs: Vec<(String, String)> =
+        fields.into_iter().filter(|(k, _)| k != "authenticity_token" && k != "keep_metadata").collect();
+    let encoded = serde_urlencoded::to_string(&pairs).map_err(|_| PageError(MALFORMED_FORM, l))?;
+    let mut form: ComplaintForm =
+        crate::http::form::parse_form(encoded.as_bytes()).map_err(|e| PageError(e, l))?;
+    if !valid_nonce(&form.submission_nonce) {
+        form.submission_nonce = new_nonce();
+    }
+    let mut page = form_page(state, l, authenticity(&csrf, l)?, track, form, FormErrors::new(l));
+    page.problem = Some(l.t(
+        "แบบฟอร์มหมดอายุ เรื่องยังไม่ถูกส่ง ข้อความที่กรอกไว้ยังอยู่ครบ กรุณาตรวจสอบ เลือกไฟล์อีกครั้ง (ถ้ามี) แล้วกดส่งเรื่องอีกครั้ง",
+        "This form had expired, so nothing was filed. What you typed is kept: check it, choose any files again and submit once more.",
+    ));
+    page.evidence.reselect = true;
+    Ok((csrf, render_with_status(&page, StatusCode::FORBIDDEN)).into_response())
 }
 
 /// Reads the text fields of the complaint form: the CSRF token, the one-time value, the complaint;
