@@ -170,8 +170,17 @@ async function keyboardWalk(page, formSelector, label) {
   const order = seen.filter((k) => wanted.includes(k));
   if (order.join('|') !== wanted.join('|')) problems.push(`${label}: keyboard order ${order.join(' → ')} differs from ${wanted.join(' → ')}`);
 }
-async function focusedId(page) {
-  return page.evaluate(() => document.activeElement && document.activeElement.id);
+// The focused element's id once the page has loaded and run its autofocus (polled: a click returns
+// when the navigation commits, before the new page's autofocus).
+async function focusedId(page, want = 'error-summary') {
+  await page.waitForLoadState('load');
+  let id = null;
+  for (let i = 0; i < 40; i++) {
+    id = await page.evaluate(() => document.activeElement && document.activeElement.id);
+    if (id === want) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return id;
 }
 async function context(javaScript = true) {
   return browser.newContext({ javaScriptEnabled: javaScript, locale: 'th-TH' });
@@ -232,7 +241,7 @@ try {
   check((await reporter.getAttribute('#subject', 'maxlength')) === '200', 'the subject has a maxlength');
   await shoot(reporter, 'form-errors');
   await reporter.click('#error-summary a[href="#subject"]');
-  check((await focusedId(reporter)) === 'subject', 'a summary link moves to its field');
+  check((await focusedId(reporter, 'subject')) === 'subject', 'a summary link moves to its field');
   await reporter.fill('#subject', 'เรียกรับเงินค่าอนุญาตก่อสร้าง');
   await reporter.fill('#description', 'เจ้าหน้าที่กองช่างเรียกรับเงิน 5,000 บาท เพื่อเร่งออกใบอนุญาตก่อสร้างบ้านเลขที่ 12 หมู่ 3');
   await reporter.fill('#event_place', 'ที่ทำการ อบต. ชั้น 1');
