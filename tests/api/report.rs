@@ -303,7 +303,13 @@ async fn measures_are_edited_checked_against_their_year_and_copied_forward(db: D
             ],
         )
         .await;
-    assert_eq!(r.status(), 400);
+    assert_eq!(r.status(), 422, "the same page comes back, not a bare error page");
+    let html = r.text().await.expect("html");
+    assert!(
+        html.contains("บันทึกมาตรการไม่ได้") && html.contains("staff-nav"),
+        "the message on the measures page"
+    );
+    assert!(html.contains("value=\"2025-10-01\""), "the typed period is kept in its measure's form");
     let r = app
         .staff_post(
             &app.client,

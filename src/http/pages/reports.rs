@@ -164,6 +164,10 @@ pub struct MeasuresPage {
     pub next_fy: String,
     pub measures: Vec<MeasureForm>,
     pub notice: Option<String>,
+    /// A measure that could not be saved: its number (0 for the add form) and what was wrong; its
+    /// form shows what was typed.
+    pub failed: Option<(u32, String)>,
+    pub new_measure: Option<MeasureForm>,
 }
 
 fn form_of(m: &Measure) -> MeasureForm {
@@ -203,6 +207,8 @@ async fn measures_page(
         next_fy: next.to_string(),
         measures: list.iter().map(|(_, m)| form_of(m)).collect(),
         notice,
+        failed: None,
+        new_measure: None,
     })
 }
 
@@ -268,18 +274,52 @@ pub async fn measures_save(
                 outcome: get("outcome"),
                 flags: pairs.iter().filter(|(k, _)| k == "flag").map(|(_, v)| v.clone()).collect(),
             };
-            let measure = Measure::parse(fy, &input, &state.settings.unit_codes()).map_err(|e| {
-                PageError(
-                    AppError::Invalid {
-                        code: "invalid_measure",
-                        en: format!("The measure is not valid: {e}."),
-                        th: format!(
-                            "ข้อมูลมาตรการไม่ถูกต้อง (ลำดับ ๑–๙๙ ชื่อมาตรการ หน่วยงานและประเภทที่กำหนด และช่วงเวลาภายในปีงบประมาณ): {e}"
+            let measure = match Measure::parse(fy, &input, &state.settings.unit_codes()) {
+                Ok(m) => m,
+                Err(e) => {
+                    let message = if l.is_en() {
+                        format!("The measure could not be saved: {e}.")
+                    } else {
+                        format!(
+                            "บันทึกมาตรการไม่ได้ กรุณาตรวจสอบลำดับ (๑–๙๙) ชื่อมาตรการ รหัสหน่วยงาน และช่วงเวลาซึ่งต้องอยู่ภายในปีงบประมาณ {fy}: {e}"
+                        )
+                    };
+                    let mut page = measures_page(&state, l, &csrf, &user, fy, None).await?;
+                    let typed = |flags: Vec<(&'static str, &'static str, bool)>| MeasureForm {
+                        number: input.number,
+                        title: input.title.clone(),
+                        steps: input.steps.join("\n"),
+                        responsible_units: input.responsible_units.join(", "),
+                        responsible_text: input.responsible_text.clone(),
+                        period_start: input.period_start.clone().unwrap_or_default(),
+                        period_end: input.period_end.clone().unwrap_or_default(),
+                        output: input.output.clone(),
+                        outcome: input.outcome.clone(),
+                        flags: flags
+                            .into_iter()
+                            .map(|(code, label, _)| (code, label, input.flags.iter().any(|f| f == code)))
+                            .collect(),
+                    };
+                    match page.measures.iter_mut().find(|m| m.number == input.number && input.number != 0) {
+                        Some(m) => {
+                            *m = typed(std::mem::take(&mut m.flags));
+                            page.failed = Some((input.number, message));
+                        }
+                        None => {
+                            page.new_measure = Some(typed(Vec::new()));
+                            page.failed = Some((0, message));
+                        }
+                    }
+                    return Ok((
+                        csrf,
+                        super::render::render_with_status(
+                            &page,
+                            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
                         ),
-                    },
-                    l,
-                )
-            })?;
+                    )
+                        .into_response());
+                }
+            };
             measures_file::import(&state.store, std::slice::from_ref(&measure), &changer(&state, &user))
                 .await
                 .map_err(internal(l))?;
