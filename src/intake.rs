@@ -368,6 +368,7 @@ pub async fn add_message(
     token: &SubmissionToken,
     view: &ReporterView,
     text: BoundedText,
+    form_nonce: Option<&str>,
 ) -> Result<(), IntakeError> {
     if matches!(view.status, Status::Concluded | Status::NotAccepted) {
         return Err(IntakeError::CaseClosed);
@@ -384,7 +385,13 @@ pub async fn add_message(
     )?;
     let today = state.clock.today().to_string();
     let mut tx = state.store.begin().await?;
-    // The write comes first so SQLite takes its lock before the audit head is read.
+    // The writes come first so SQLite takes its lock before the audit head is read.
+    if let Some(nonce) = form_nonce {
+        let hash = blake3::derive_key("rongrian form nonce v1", nonce.as_bytes());
+        if !cases::use_form_nonce(&mut tx, &hash, &today).await? {
+            return Err(IntakeError::AlreadySubmitted);
+        }
+    }
     if !cases::insert_message(&mut tx, view.case_id, &view.unit_code, "reporter", &today, &sealed).await? {
         // The case was handed to another unit a moment ago: nothing is stored; the reporter resends.
         return Err(IntakeError::Moved);

@@ -67,6 +67,11 @@ trap 'rm -rf -- "$WORK"' EXIT
 STAGE=$WORK/$NAME
 mkdir -- "$STAGE"
 
+# The audit anchor first: an anchor older than the database copy is what a restored instance
+# expects (the chain only grows); a newer one would look like a truncated trail.
+if [[ -f $DATA/audit-anchor ]]; then
+    cp -p -- "$DATA/audit-anchor" "$STAGE/audit-anchor"
+fi
 case $DB_URL in
     postgres://* | postgresql://*)
         command -v pg_dump >/dev/null || die "pg_dump not found (install postgresql-client matching the server major version)"
@@ -98,13 +103,18 @@ esac
 
 # -p keeps the 0600/0700 modes of the secrets.
 cp -Rp -- "$DATA/secrets" "$STAGE/secrets"
+# Sealed evidence files kept in the data directory (an S3 bucket is backed up by its own means).
+# They are copied after the database, so every file the database copy names is there.
+if [[ -d $DATA/evidence ]]; then
+    cp -Rp -- "$DATA/evidence" "$STAGE/evidence"
+fi
 
 # Anything else in the data dir is not part of the documented layout: say so
 # rather than silently copying files of unknown consistency.
 while IFS= read -r -d '' extra; do
     printf 'backup.sh: warning: not backed up: %s\n' "$extra" >&2
 done < <(find "$DATA" -mindepth 1 -maxdepth 1 \
-    ! -name secrets ! -name 'rongrian.db' ! -name 'rongrian.db-wal' \
+    ! -name secrets ! -name evidence ! -name audit-anchor ! -name 'rongrian.db' ! -name 'rongrian.db-wal' \
     ! -name 'rongrian.db-shm' ! -name 'rongrian.db-journal' -print0)
 
 {

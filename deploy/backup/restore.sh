@@ -142,6 +142,8 @@ fi
 mkdir -p -- "$DATA"
 chmod 0700 -- "$DATA"
 cp -Rp -- "$ROOT/secrets" "$DATA/secrets"
+if [[ -f $ROOT/audit-anchor ]]; then cp -p -- "$ROOT/audit-anchor" "$DATA/audit-anchor"; fi
+if [[ -d $ROOT/evidence ]]; then cp -Rp -- "$ROOT/evidence" "$DATA/evidence"; fi
 if [[ $DB_KIND == sqlite ]]; then
     cp -p -- "$ROOT/rongrian.db" "$DATA/rongrian.db"
 fi

@@ -103,12 +103,21 @@ pub struct Submission {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Problem {
     Required,
-    TooLong { max_chars: usize },
+    /// A list or a set of radio buttons left without a choice.
+    NotChosen,
+    TooLong {
+        max_chars: usize,
+    },
     ControlCharacter,
     InvalidChoice,
     CategoryOfOtherTrack,
-    TooManyPersons { max: usize },
-    NationalId { code: &'static str, th: &'static str },
+    TooManyPersons {
+        max: usize,
+    },
+    NationalId {
+        code: &'static str,
+        th: &'static str,
+    },
     Phone,
     Email,
 }
@@ -122,7 +131,7 @@ pub struct FieldError {
 impl Problem {
     pub fn code(&self) -> &'static str {
         match self {
-            Problem::Required => "required",
+            Problem::Required | Problem::NotChosen => "required",
             Problem::TooLong { .. } => "too_long",
             Problem::ControlCharacter => "control_character",
             Problem::InvalidChoice => "invalid_choice",
@@ -137,6 +146,7 @@ impl Problem {
     pub fn message_th(&self) -> String {
         match self {
             Problem::Required => "กรุณากรอกข้อมูลช่องนี้".into(),
+            Problem::NotChosen => "กรุณาเลือกรายการใดรายการหนึ่ง".into(),
             Problem::TooLong { max_chars } => format!("ข้อความยาวเกิน {max_chars} ตัวอักษร"),
             Problem::ControlCharacter => "มีอักขระที่ไม่อนุญาต".into(),
             Problem::InvalidChoice => "กรุณาเลือกจากรายการที่กำหนด".into(),
@@ -151,6 +161,7 @@ impl Problem {
     pub fn message_en(&self) -> String {
         match self {
             Problem::Required => "This field is required".into(),
+            Problem::NotChosen => "Please choose one".into(),
             Problem::TooLong { max_chars } => format!("Longer than {max_chars} characters"),
             Problem::ControlCharacter => "Contains characters that are not allowed".into(),
             Problem::InvalidChoice => "Choose one of the listed values".into(),
@@ -211,7 +222,7 @@ impl Submission {
         }
         let category = match (Category::from_code(input.category.trim()), track) {
             (None, _) if input.category.trim().is_empty() => {
-                errors.push("category", Problem::Required);
+                errors.push("category", Problem::NotChosen);
                 None
             }
             (None, _) => {
@@ -230,7 +241,7 @@ impl Submission {
         let event_place = errors.optional("event_place", &input.event_place, MAX_SHORT);
         let relationship = match input.relationship.trim() {
             "" => {
-                errors.push("relationship", Problem::Required);
+                errors.push("relationship", Problem::NotChosen);
                 None
             }
             code => {

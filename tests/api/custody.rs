@@ -88,7 +88,8 @@ async fn a_pending_custodian_receives_nothing_until_set_up_and_granted(db: Db) {
     let c = &app.client;
     let s = app.login(c, &custodian).await;
     let page = app.staff_get(c, &s, "/staff/identity").await.text().await.expect("html");
-    assert!(page.contains("ท่านยังไม่ได้รับกุญแจดูแลข้อมูลผู้แจ้ง"), "the page says what is missing");
+    assert!(page.contains("ท่านยังไม่เห็นคำขอและยังเปิดดูข้อมูลผู้แจ้งไม่ได้"), "the page says what is missing");
+    assert!(!page.contains("action=\"/staff/identity/open\""), "no form that cannot work yet");
     let r = app
         .staff_post(c, &s, "/staff/identity/open", &[("reference", &reference), ("reason", "ตรวจสอบ")])
         .await;
@@ -226,7 +227,9 @@ async fn identity_requests_are_decided_audited_and_counted(db: Db) {
             &[("request", &id), ("decision", "approve"), ("note", "ซ้ำ")],
         )
         .await;
-    assert!(r.text().await.expect("html").contains("ได้รับการพิจารณาไปแล้ว"), "decided once");
+    assert_eq!(r.status(), 409, "a second decision is a problem, not a success");
+    let html = r.text().await.expect("html");
+    assert!(html.contains("ได้รับการพิจารณาไปแล้ว") && html.contains("card problem"), "decided once");
     let html = app.staff_get(c, &o, &case).await.text().await.expect("html");
     assert!(html.contains("ไม่อนุมัติ") && html.contains("ใช้พยานเอกสารก่อน"), "the officer sees the decision");
     assert_eq!(app.staff_get(c, &o, &show).await.status(), 404, "denied: nothing to see");
@@ -389,7 +392,9 @@ async fn the_reporter_reads_back_what_they_filed(db: Db) {
     let c = &app.client;
     let s = app.login(c, &officer).await;
     let reference = receipt["reference"].as_str().expect("r");
-    let r = app.staff_post(c, &s, &format!("/staff/cases/{reference}/unit"), &[("unit", "works")]).await;
+    let r = app
+        .staff_post(c, &s, &format!("/staff/cases/{reference}/unit"), &[("unit", "works"), ("confirm", "1")])
+        .await;
     assert_eq!(r.status(), 303);
     let view: serde_json::Value = app.status(&token).await.json().await.expect("json");
     assert_eq!(view["complaint"]["subject"], body["subject"]);
@@ -436,7 +441,9 @@ async fn a_hand_over_or_a_disabled_account_ends_what_was_disclosed(db: Db) {
 
     // Handed to another unit: the old unit's disclosure is forgotten, and a pending request from the
     // old unit can no longer be approved (it would seal the identity to an officer who no longer has the case).
-    let r = app.staff_post(c, &o, &format!("/staff/cases/{reference}/unit"), &[("unit", "works")]).await;
+    let r = app
+        .staff_post(c, &o, &format!("/staff/cases/{reference}/unit"), &[("unit", "works"), ("confirm", "1")])
+        .await;
     assert_eq!(r.status(), 303);
     let disclosed: i64 =
         sqlx::query("SELECT COUNT(*) FROM identity_requests WHERE disclosed_identity IS NOT NULL")

@@ -196,11 +196,11 @@ async fn a_file_larger_than_the_memory_cap_goes_in_and_out_in_bounded_memory() {
     .await;
     let page = r.text().await.expect("setup page");
     let secret = page
-        .split("class=\"token\" translate=\"no\">")
+        .split("class=\"token secret-groups\" translate=\"no\">")
         .nth(1)
         .and_then(|s| s.split('<').next())
         .expect("new secret")
-        .to_owned();
+        .replace(' ', "");
     run(rongrian(&config)
         .args(["users", "grant", "--data-dir"])
         .arg(&data)

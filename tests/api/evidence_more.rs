@@ -80,7 +80,7 @@ async fn officers_list_download_and_add_files_and_hand_them_over(db: Db) {
         .iter()
         .map(|r| r.try_get(0).expect("key"))
         .collect();
-    let r = app.staff_post(c, &s, &format!("{case}/unit"), &[("unit", "works")]).await;
+    let r = app.staff_post(c, &s, &format!("{case}/unit"), &[("unit", "works"), ("confirm", "1")]).await;
     assert_eq!(r.status(), 303);
     for old in &keys_before {
         assert!(app.state.evidence.vault.sealed_bytes(old).await.is_err(), "the old copy {old} is deleted");

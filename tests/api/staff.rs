@@ -173,6 +173,14 @@ async fn every_route_with_every_role(db: Db) {
         let html = list.text().await.expect("html");
         assert_eq!(html.contains(&palad), sees_palad, "{who}: palad case in list");
         assert_eq!(html.contains(&works), sees_works, "{who}: works case in list");
+        // The menu leads only to pages the role may open.
+        let menu =
+            html.split("<ul class=\"links\">").nth(1).and_then(|m| m.split("</ul>").next()).expect("menu");
+        let links: Vec<&str> = menu.split("href=\"").skip(1).filter_map(|h| h.split('"').next()).collect();
+        assert!(links.contains(&"/staff/password"), "{who}: the menu has the password page");
+        for link in &links {
+            assert_eq!(app.staff_get(c, &s, link).await.status(), 200, "{who}: menu link {link}");
+        }
         let r = app.staff_get(c, &s, &format!("/staff/cases/{palad}")).await;
         assert_eq!(r.status(), palad_status, "{who}: open palad case");
         let r = app.staff_get(c, &s, &format!("/staff/cases/{works}")).await;
@@ -224,7 +232,28 @@ async fn triage_and_anonymous_two_way_messages(db: Db) {
     assert!(html.contains("เรียกรับเงินค่าอนุญาตก่อสร้าง"), "the officer reads the sealed subject");
 
     let r = app.staff_post(c, &s, &format!("{case_path}/status"), &[("action", "start")]).await;
-    assert_eq!(r.status(), 409, "a new case is acknowledged before work starts");
+    assert_eq!(r.status(), 422, "a new case is acknowledged before work starts");
+    let html = r.text().await.expect("html");
+    assert!(html.contains("id=\"error-summary\"") && html.contains("href=\"#action\""), "listed and linked");
+    assert!(html.contains("id=\"action-error\""), "the message is next to the actions");
+    assert!(html.contains("staff-nav"), "the staff page, not a bare error page");
+    let r = app
+        .staff_post(
+            c,
+            &s,
+            &format!("{case_path}/status"),
+            &[("action", "not_accept"), ("note", "บันทึกที่พิมพ์ไว้")],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.expect("html");
+    assert!(html.contains("value=\"not_accept\" checked"), "the choice is kept");
+    assert!(html.contains("กรุณาเลือกเหตุผลที่ไม่รับไว้พิจารณา") && html.contains("id=\"reason-error\""));
+    assert!(html.contains("aria-describedby=\"reason-error\""), "the list is linked to its message");
+    assert!(html.contains("บันทึกที่พิมพ์ไว้</textarea>"), "the typed note is kept");
+    let r = app.staff_post(c, &s, &format!("{case_path}/messages"), &[("message", "   ")]).await;
+    assert_eq!(r.status(), 422, "an empty message comes back");
+    assert!(r.text().await.expect("html").contains("id=\"message-error\""));
     let r = app
         .staff_post(
             c,
@@ -261,7 +290,12 @@ async fn triage_and_anonymous_two_way_messages(db: Db) {
     let r = app
         .staff_post(c, &s, &format!("{case_path}/status"), &[("action", "conclude"), ("outcome", "referred")])
         .await;
-    assert_eq!(r.status(), 409, "a referral names the agency");
+    assert_eq!(r.status(), 422, "a referral names the agency");
+    let html = r.text().await.expect("html");
+    assert!(html.contains("id=\"agency-error\"") && html.contains("value=\"referred\" selected"));
+    let r = app.staff_post(c, &s, &format!("{case_path}/status"), &[("action", "conclude")]).await;
+    assert_eq!(r.status(), 422, "concluding needs an outcome");
+    assert!(r.text().await.expect("html").contains("กรุณาเลือกผลการดำเนินการ"));
     let r = app
         .staff_post(
             c,
@@ -272,7 +306,7 @@ async fn triage_and_anonymous_two_way_messages(db: Db) {
         .await;
     assert_eq!(r.status(), 303);
     let r = app.staff_post(c, &s, &format!("{case_path}/status"), &[("action", "bogus")]).await;
-    assert_eq!(r.status(), 400);
+    assert_eq!(r.status(), 422);
 
     let row = sqlx::query(
         "SELECT status, outcome, referred_to, acknowledged_on, closed_on FROM cases WHERE reference = $1",
@@ -293,7 +327,7 @@ async fn triage_and_anonymous_two_way_messages(db: Db) {
     let view: serde_json::Value = app.status(&token).await.json().await.expect("json");
     assert_eq!(view["status"], "concluded");
     let r = app.staff_post(c, &s, &format!("{case_path}/messages"), &[("message", "เพิ่มเติม")]).await;
-    assert_eq!(r.status(), 409, "a closed case takes no more messages");
+    assert_eq!(r.status(), 422, "a closed case takes no more messages");
 
     let mut conn = app.state.store.pool().acquire().await.expect("conn");
     let chain =

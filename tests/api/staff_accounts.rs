@@ -79,7 +79,13 @@ async fn members_grant_units_and_administrators_manage_accounts(db: Db) {
     let r = app.staff_post(c, &m, "/staff/units", &[("unit", "palad"), ("username", "newcomer")]).await;
     assert_eq!(r.status(), 200);
     let r = app.staff_post(c, &m, "/staff/units", &[("unit", "palad"), ("username", "ghost")]).await;
-    assert_eq!(r.status(), 400);
+    assert_eq!(r.status(), 422, "an unknown account comes back on the units page");
+    let html = r.text().await.expect("html");
+    assert!(
+        html.contains("id=\"grant-palad-error\"") && html.contains("value=\"ghost\""),
+        "next to the field, kept"
+    );
+    assert!(html.contains("staff-nav"));
     assert_eq!(
         app.staff_get(c, &s, &format!("/staff/cases/{reference}")).await.status(),
         200,
@@ -115,7 +121,8 @@ async fn members_grant_units_and_administrators_manage_accounts(db: Db) {
             &[("action", "add"), ("username", "auditor1"), ("display_name", "x"), ("role", "auditor")],
         )
         .await;
-    assert_eq!(r.status(), 400, "a taken username");
+    assert_eq!(r.status(), 422, "a taken username");
+    assert!(r.text().await.expect("html").contains("ชื่อผู้ใช้นี้มีอยู่แล้ว"));
     let r = app
         .staff_post(
             c,
@@ -124,20 +131,49 @@ async fn members_grant_units_and_administrators_manage_accounts(db: Db) {
             &[("action", "add"), ("username", "x1x"), ("display_name", "x"), ("role", "wizard")],
         )
         .await;
-    assert_eq!(r.status(), 400, "an unknown role");
+    assert_eq!(r.status(), 422, "an unknown role");
+    // A user name in Thai and no role: the same page comes back, each message next to its field,
+    // listed in a summary, with what was typed kept.
+    let r = app
+        .staff_post(
+            c,
+            &a,
+            "/staff/admin/users",
+            &[
+                ("action", "add"),
+                ("username", "สมศรี"),
+                ("display_name", "สมศรี ขยันงาน"),
+                ("email", "somsri@example.go.th"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.expect("html");
+    assert!(html.contains("staff-nav"), "the staff page with its menu, not a bare error page");
+    assert!(html.contains("id=\"username-error\"") && html.contains("aria-invalid=\"true\""));
+    assert!(html.contains("id=\"role-error\"") && html.contains("กรุณาเลือกบทบาท"));
+    assert!(
+        html.contains("href=\"#username\"") && html.contains("href=\"#role\""),
+        "the summary links the fields"
+    );
+    assert!(
+        html.contains("value=\"สมศรี ขยันงาน\"") && html.contains("value=\"somsri@example.go.th\""),
+        "input kept"
+    );
 
     // A reset makes a new key: the old grant is revoked and listed for renewal.
     let r =
         app.staff_post(c, &a, "/staff/admin/users", &[("action", "reset"), ("username", "newcomer")]).await;
     assert_eq!(r.status(), 200);
-    assert!(r.text().await.expect("html").contains("palad"), "the revoked unit is named");
+    assert!(r.text().await.expect("html").contains("สำนักปลัด"), "the revoked unit is named");
     assert_eq!(app.staff_get(c, &s, "/staff").await.status(), 303, "the reset ended the session");
     let r =
         app.staff_post(c, &a, "/staff/admin/users", &[("action", "disable"), ("username", "member")]).await;
     assert_eq!(r.status(), 200);
     assert_eq!(app.staff_get(c, &m, "/staff").await.status(), 303, "disabled");
     let r = app.staff_post(c, &a, "/staff/admin/users", &[("action", "disable"), ("username", "boss")]).await;
-    assert_eq!(r.status(), 400, "not oneself");
+    assert_eq!(r.status(), 422, "not oneself");
+    assert!(r.text().await.expect("html").contains("ไม่สามารถระงับบัญชีของตนเองได้"));
 }
 
 async fn a_reassigned_case_moves_to_the_new_units_key(db: Db) {
@@ -160,9 +196,16 @@ async fn a_reassigned_case_moves_to_the_new_units_key(db: Db) {
         app.staff_post(c, &p, &format!("{path}/messages"), &[("message", "ขอข้อมูลเพิ่ม")]).await.status(),
         303
     );
-    let r = app.staff_post(c, &p, &format!("{path}/unit"), &[("unit", "palad")]).await;
-    assert_eq!(r.status(), 409, "not to itself");
+    let r = app.staff_post(c, &p, &format!("{path}/unit"), &[("unit", "palad"), ("confirm", "1")]).await;
+    assert_eq!(r.status(), 422, "not to itself");
+    assert!(r.text().await.expect("html").contains("id=\"unit-error\""), "said next to the unit list");
+    // The first post only asks: the page names the unit and what hand-over means.
     let r = app.staff_post(c, &p, &format!("{path}/unit"), &[("unit", "works")]).await;
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.expect("html");
+    assert!(html.contains("ยืนยันการส่งเรื่องนี้ให้") && html.contains("name=\"confirm\" value=\"1\""));
+    assert_eq!(app.staff_get(c, &p, &path).await.status(), 200, "not handed over before confirming");
+    let r = app.staff_post(c, &p, &format!("{path}/unit"), &[("unit", "works"), ("confirm", "1")]).await;
     assert_eq!(r.status(), 303);
 
     assert_eq!(app.staff_get(c, &p, &path).await.status(), 404, "the old unit can no longer open it");
@@ -296,13 +339,16 @@ async fn an_account_made_by_an_administrator_starts_with_its_holders_own_secrets
     let shown = Officer {
         username: "fresh".into(),
         password: between(&html, "<dd class=\"token\" translate=\"no\">", "</dd>").to_owned(),
-        totp_secret: between(&html, "<dt>รหัสลับ TOTP</dt><dd translate=\"no\">", "</dd>").to_owned(),
+        totp_secret: between(&html, "<dd class=\"secret-groups\" translate=\"no\">", "</dd>")
+            .replace(' ', ""),
     };
+    assert!(html.contains("<div class=\"qr\" role=\"img\"") && html.contains("<svg"), "a QR code, as SVG");
 
     // A member cannot grant the unit to an account whose key the administrator made.
     let m = app.login(c, &member).await;
     let r = app.staff_post(c, &m, "/staff/units", &[("unit", "palad"), ("username", "fresh")]).await;
-    assert_eq!(r.status(), 409);
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.expect("html").contains("ยังไม่ได้เข้าสู่ระบบครั้งแรก"));
 
     // The holder signs in with what the administrator saw, and can only set up the account.
     let s = app.login(c, &shown).await;
@@ -313,7 +359,11 @@ async fn an_account_made_by_an_administrator_starts_with_its_holders_own_secrets
     let r = app.staff_post(c, &s, "/staff/setup", &[("new", own), ("repeat", own)]).await;
     assert_eq!(r.status(), 200);
     let html = r.text().await.expect("html");
-    let new_secret = between(&html, "<dd class=\"token\" translate=\"no\">", "</dd>").to_owned();
+    let grouped = between(&html, "<dd class=\"token secret-groups\" translate=\"no\">", "</dd>");
+    assert!(grouped.split(' ').all(|g| g.len() <= 4), "the secret in groups of four: {grouped}");
+    let new_secret = grouped.replace(' ', "");
+    let svg = between(&html, "<div class=\"qr\" role=\"img\"", "</svg>");
+    assert!(svg.contains("<svg") && !svg.contains("<script"), "a QR code drawn as SVG, no script");
     assert_ne!(new_secret, shown.totp_secret, "a TOTP secret the administrator never saw");
     assert_eq!(app.staff_get(c, &s, "/staff").await.status(), 303, "the setup session ended");
 

@@ -1,5 +1,5 @@
 //! Filing complaints on both tracks through the form and the API, then following them up.
-use crate::helpers::{Db, minimal_complaint, spawn};
+use crate::helpers::{Db, hidden_value, minimal_complaint, spawn};
 use crate::on_both_databases;
 use sqlx::Row;
 
@@ -47,20 +47,39 @@ async fn form_submission_on_both_tracks_then_follow_up(db: Db) {
         assert_eq!(response.status(), 200);
         let html = response.text().await.expect("html");
         assert!(html.contains(reference) && html.contains("รับเรื่องแล้ว รอตรวจสอบ"));
+        let nonce =
+            hidden_value(&html, "submission_nonce").expect("the message form carries a one-time nonce");
 
         let session = app.form_session(&app.client, "/follow-up").await;
+        let fields =
+            [("token", token.as_str()), ("message", "มีภาพถ่ายใบเสร็จเพิ่มเติม"), ("submission_nonce", &nonce)];
+        let before = app.message_count().await;
+        let response = app.post_form(&app.client, "/follow-up/message", &session, &fields).await;
+        assert_eq!(response.status(), 200);
+        let html = response.text().await.expect("html");
+        assert!(html.contains("บันทึกข้อมูลเพิ่มเติมของท่านแล้ว"));
+        assert!(html.contains("มีภาพถ่ายใบเสร็จเพิ่มเติม"), "the reporter reads their own message back");
+        assert_ne!(hidden_value(&html, "submission_nonce").as_deref(), Some(nonce.as_str()), "a fresh nonce");
+
+        // A reload sends the same form again: it is not stored twice.
+        let response = app.post_form(&app.client, "/follow-up/message", &session, &fields).await;
+        assert_eq!(response.status(), 200);
+        assert!(response.text().await.expect("html").contains("ข้อความนี้ส่งไปแล้ว ระบบจึงไม่บันทึกซ้ำ"));
+        assert_eq!(app.message_count().await, before + 1, "the resent message is not stored again");
+
+        // A form without its nonce is sent back with the text kept.
         let response = app
             .post_form(
                 &app.client,
                 "/follow-up/message",
                 &session,
-                &[("token", &token), ("message", "มีภาพถ่ายใบเสร็จเพิ่มเติม")],
+                &[("token", &token), ("message", "ไม่มีค่า")],
             )
             .await;
-        assert_eq!(response.status(), 200);
+        assert_eq!(response.status(), 422);
         let html = response.text().await.expect("html");
-        assert!(html.contains("บันทึกข้อมูลเพิ่มเติมของท่านแล้ว"));
-        assert!(html.contains("มีภาพถ่ายใบเสร็จเพิ่มเติม"), "the reporter reads their own message back");
+        assert!(html.contains("ไม่มีค่า</textarea>") && html.contains("กรุณากดส่งอีกครั้ง"));
+        assert_eq!(app.message_count().await, before + 1);
     }
     assert_eq!(app.case_count().await, 2);
 }

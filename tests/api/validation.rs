@@ -16,7 +16,12 @@ async fn form_rejects_bad_csrf_bad_id_and_bad_encoding_without_storing(db: Db) {
     session.token = "forged".into();
     let r = app.post_form(&app.client, path, &session, &good).await;
     assert_eq!(r.status(), 403);
-    assert!(r.text().await.expect("html").contains("แบบฟอร์มหมดอายุ"));
+    let html = r.text().await.expect("html");
+    assert!(html.contains("แบบฟอร์มหมดอายุ"));
+    // The same form comes back with what was typed, not a bare error page.
+    assert!(html.contains("name=\"subject\" type=\"text\" value=\"ส\""), "the typed subject is kept");
+    let witness = html.split("value=\"witness\"").nth(1).and_then(|t| t.split('>').next()).unwrap_or("");
+    assert!(witness.contains("checked"), "the choice is kept");
 
     let session = app.form_session(&app.client, path).await;
     let no_cookie = app

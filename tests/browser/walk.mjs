@@ -1,9 +1,13 @@
 // Rongrian as people meet it, in headless Chromium: a reporter files (JavaScript off, as in Tor
 // Browser's safest mode), officers sign in with TOTP and work the case, a custodian decides on an
 // identity request, the reporter follows up, an administrator exports the report and an auditor reads
-// the trail. Every step is photographed at 390 px and 1366 px into target/browser/ (override with
-// SHOTS_DIR). Run from the repository root after `cargo build`:
-//   node tests/browser/walk.mjs        (RONGRIAN_BIN picks another binary)
+// the trail. Every page and state (empty, with errors, done) is photographed at 390 px and 1366 px
+// into target/browser/ (override with SHOTS_DIR), checked by axe-core with the WCAG 2.1 A and AA
+// rules (any violation fails the walk) and measured: no page may be wider than a 390 px viewport.
+// The forms are also walked with the keyboard alone. Run from the repository root after `cargo build`:
+//   node tests/browser/walk.mjs        (BIN_UNDER_TEST picks another binary)
+//   WALK_FULL=1 node tests/browser/walk.mjs   the long version: every page again in English, and the
+//                                             general-complaint track filed as well
 import { chromium } from 'playwright-core';
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -13,9 +17,12 @@ import { join, resolve } from 'node:path';
 import net from 'node:net';
 
 const root = resolve(new URL('../..', import.meta.url).pathname);
-const bin = process.env.RONGRIAN_BIN || join(root, 'target/debug/rongrian');
+const bin = process.env.BIN_UNDER_TEST || join(root, 'target/debug/rongrian');
 const shots = process.env.SHOTS_DIR || join(root, 'target/browser');
+const full = process.env.WALK_FULL === '1';
 mkdirSync(shots, { recursive: true });
+const axeSource = readFileSync(join(root, 'tests/browser/node_modules/axe-core/axe.min.js'), 'utf8');
+const problems = [];
 
 function fail(message) {
   console.error(`FAILED: ${message}`);
@@ -102,7 +109,28 @@ const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run'],
 });
+const checker = await (await browser.newContext({ bypassCSP: true, locale: 'th-TH' })).newPage();
 let step = 0;
+// axe runs in a separate page with scripts on (the walked pages may have JavaScript off, as Tor
+// Browser's safest mode has, and the service's CSP forbids scripts anyway): the walked page's HTML is
+// served again at its own address, so its stylesheet and fonts load as they did.
+async function axeCheck(page, label) {
+  const html = await page.content();
+  const url = page.url().split('#')[0];
+  const viewport = page.viewportSize();
+  await checker.setViewportSize(viewport);
+  await checker.route(url, (route) => route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: html }), { times: 1 });
+  await checker.goto(url);
+  await checker.evaluate(axeSource);
+  const violations = await checker.evaluate(() =>
+    window.axe
+      .run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
+      .then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(' ')).slice(0, 5) }))),
+  );
+  await checker.unroute(url);
+  for (const v of violations) problems.push(`${label} (${viewport.width} px): axe ${v.id} [${v.impact}] at ${v.nodes.join(', ')}`);
+}
+// Photographs, measures and checks the page as it is now, at both widths.
 async function shoot(page, name) {
   step += 1;
   const label = `${String(step).padStart(2, '0')}-${name}`;
@@ -110,8 +138,51 @@ async function shoot(page, name) {
     await page.setViewportSize({ width, height: 900 });
     await page.screenshot({ path: join(shots, `${label}-${width}.png`), fullPage: true });
     const wide = await page.evaluate(() => document.documentElement.scrollWidth);
-    if (width === 390 && wide > 390) console.warn(`WARN ${label}: ${wide} px wide at a 390 px viewport`);
+    if (width === 390 && wide > 390) problems.push(`${label}: ${wide} px wide at a 390 px viewport`);
+    await axeCheck(page, label);
   }
+}
+// A keyboard-only walk: Tab from the top of the page; every control of the form is reached in order,
+// each shows a focus ring, and the submit button is among them.
+async function keyboardWalk(page, formSelector, label) {
+  const expected = await page.$$eval(`${formSelector} input:not([type=hidden]), ${formSelector} select, ${formSelector} textarea, ${formSelector} button`, (els) =>
+    els.filter((e) => !e.disabled && e.offsetParent !== null).map((e) => (e.type === 'radio' ? `radio:${e.name}` : e.id || e.name || e.textContent.trim())),
+  );
+  await page.focus('body');
+  await page.keyboard.press('Tab');
+  const seen = [];
+  for (let i = 0; i < 200 && seen.length < 400; i++) {
+    const info = await page.evaluate((sel) => {
+      const e = document.activeElement;
+      if (!e || e === document.body) return null;
+      const style = getComputedStyle(e);
+      const ring = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2;
+      const inForm = !!e.closest(sel);
+      return { key: e.type === 'radio' ? `radio:${e.name}` : e.id || e.name || e.textContent.trim(), ring, inForm, tag: e.tagName };
+    }, formSelector);
+    if (!info) break;
+    if (!info.ring) problems.push(`${label}: ${info.tag} ${info.key} has no visible focus ring`);
+    if (info.inForm && seen[seen.length - 1] !== info.key) seen.push(info.key);
+    if (info.inForm && info.tag === 'BUTTON' && info.key === expected[expected.length - 1]) break;
+    await page.keyboard.press('Tab');
+  }
+  const wanted = [...new Set(expected)];
+  const missing = wanted.filter((k) => !seen.includes(k));
+  if (missing.length) problems.push(`${label}: the keyboard does not reach ${missing.join(', ')}`);
+  const order = seen.filter((k) => wanted.includes(k));
+  if (order.join('|') !== wanted.join('|')) problems.push(`${label}: keyboard order ${order.join(' → ')} differs from ${wanted.join(' → ')}`);
+}
+// The focused element's id once the page has loaded and run its autofocus (polled: a click returns
+// when the navigation commits, before the new page's autofocus).
+async function focusedId(page, want = 'error-summary') {
+  await page.waitForLoadState('load');
+  let id = null;
+  for (let i = 0; i < 40; i++) {
+    id = await page.evaluate(() => document.activeElement && document.activeElement.id);
+    if (id === want) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return id;
 }
 async function context(javaScript = true) {
   return browser.newContext({ javaScriptEnabled: javaScript, locale: 'th-TH' });
@@ -135,7 +206,7 @@ async function firstSignIn(page, who, shotName) {
   await page.fill('#new', password);
   await page.fill('#repeat', password);
   await page.click('button[type=submit]');
-  const secret = (await page.textContent('dd.token')).trim();
+  const secret = (await page.textContent("dd.token")).replace(/\s+/g, "");
   if (shotName) await shoot(page, shotName);
   Object.assign(who, { password, totp: secret });
   await signIn(page, who);
@@ -145,59 +216,130 @@ async function firstSignIn(page, who, shotName) {
 try {
   // The reporter, JavaScript off.
   const reporter = await (await context(false)).newPage();
-  await reporter.goto(`${base}/`);
-  await shoot(reporter, 'home');
+  for (const [path, name] of [['/', 'home'], ['/privacy', 'privacy'], ['/statistics', 'statistics'], ['/follow-up', 'follow-up-form']]) {
+    await reporter.goto(`${base}${path}`);
+    await shoot(reporter, name);
+  }
+  await reporter.fill('#token', 'ABCD-EFGH');
+  await reporter.click('button[type=submit]');
+  await shoot(reporter, 'follow-up-wrong-token');
+
   await reporter.goto(`${base}/report/corruption`);
+  await shoot(reporter, 'corruption-form');
+  await keyboardWalk(reporter, 'form.complaint', 'corruption form');
+  // Spaces pass the browser's own required check; the service finds every problem at once.
+  await reporter.fill('#subject', '   ');
+  await reporter.fill('#description', '   ');
   await reporter.selectOption('#category', 'bribery');
+  await reporter.check('input[name=relationship][value=victim]');
+  await reporter.fill('#reporter_national_id', '1234567890123');
+  await reporter.click('form.complaint button[type=submit]');
+  check((await focusedId(reporter)) === 'error-summary', 'the error summary takes the focus');
+  const summary = await reporter.$$eval('#error-summary a', (as) => as.map((a) => a.getAttribute('href')));
+  check(summary.includes('#subject') && summary.includes('#reporter_national_id'), `the summary links the fields (${summary})`);
+  check((await reporter.getAttribute('#subject', 'aria-invalid')) === 'true', 'the subject is marked invalid');
+  check((await reporter.getAttribute('#subject', 'aria-describedby')).includes('subject-error'), 'the subject is linked to its message');
+  check((await reporter.getAttribute('#reporter_national_id', 'inputmode')) === 'numeric', 'the ID field brings the numeric keypad');
+  check((await reporter.getAttribute('#subject', 'maxlength')) === '200', 'the subject has a maxlength');
+  await shoot(reporter, 'form-errors');
+  await reporter.click('#error-summary a[href="#subject"]');
+  check((await focusedId(reporter, 'subject')) === 'subject', 'a summary link moves to its field');
   await reporter.fill('#subject', 'เรียกรับเงินค่าอนุญาตก่อสร้าง');
   await reporter.fill('#description', 'เจ้าหน้าที่กองช่างเรียกรับเงิน 5,000 บาท เพื่อเร่งออกใบอนุญาตก่อสร้างบ้านเลขที่ 12 หมู่ 3');
   await reporter.fill('#event_place', 'ที่ทำการ อบต. ชั้น 1');
-  await reporter.check('input[name=relationship][value=victim]');
   await reporter.fill('#reporter_name', 'วิไลวรรณ ทองประเสริฐ');
-  await reporter.fill('#reporter_national_id', '1234567890123');
-  await reporter.click('button[type=submit]');
-  check((await reporter.textContent('body')).includes('เลขประจำตัวประชาชน'), 'a wrong national ID comes back marked');
-  check((await reporter.inputValue('#subject')).includes('เรียกรับเงิน'), 'the typed text is kept');
-  await shoot(reporter, 'form-errors');
   await reporter.fill('#reporter_national_id', '');
   await reporter.fill('#reporter_phone', '0812345678');
   await reporter.setInputFiles('#file', join(root, 'tests/fixtures/evidence/gps.jpg'));
   await shoot(reporter, 'form-filled');
-  await reporter.click('button[type=submit]');
+  await reporter.click('form.complaint button[type=submit]');
   const token = (await reporter.textContent('.token')).trim();
   const reference = (await reporter.textContent('.ref')).trim();
   check(/^\d{4}-\d{4}$/.test(reference), `a reference on the receipt (${reference})`);
   check((await reporter.textContent('body')).includes('gps.jpg'), 'the receipt names the attached photo');
   await shoot(reporter, 'receipt');
+  // A general complaint as well (the long version also photographs its states).
+  await reporter.goto(`${base}/report/general`);
+  if (full) await shoot(reporter, 'general-form');
+  await reporter.selectOption('#category', { index: 1 });
+  await reporter.fill('#subject', 'ไฟฟ้าส่องสว่างดับทั้งซอย');
+  await reporter.fill('#description', 'ไฟถนนหมู่ 5 ซอย 2 ดับมาสองสัปดาห์');
+  await reporter.check('input[name=relationship] >> nth=0');
+  await reporter.click('form.complaint button[type=submit]');
+  check(/^\d{4}-\d{4}$/.test((await reporter.textContent('.ref')).trim()), 'a general complaint is filed');
+  if (full) await shoot(reporter, 'general-receipt');
 
   // Officers set up their accounts; units and the custody key are granted with the escrow key.
   const officer = await (await context()).newPage();
+  await officer.goto(`${base}/staff/login`);
+  await shoot(officer, 'staff-login');
   await firstSignIn(officer, accounts['somsri.k'], 'first-sign-in');
   cli('users', 'grant', '--data-dir', data, '--username', 'somsri.k', '--unit', 'palad', '--escrow-identity', escrow);
   const custodian = await (await context()).newPage();
   await firstSignIn(custodian, accounts['palad.head']);
+  await custodian.goto(`${base}/staff/identity`);
+  await shoot(custodian, 'custodian-without-key');
   cli('users', 'grant-custody', '--data-dir', data, '--username', 'palad.head', '--escrow-identity', escrow);
 
   await officer.goto(`${base}/staff`);
   check((await officer.textContent('body')).includes(reference), 'the case is in the list');
+  const menu = await officer.$$eval('nav.staff-nav a', (as) => as.map((a) => a.getAttribute('href')));
+  check(!menu.includes('/staff/admin/users') && !menu.includes('/staff/audit'), `the intake officer's menu has no admin pages (${menu})`);
+  for (const href of menu) {
+    const r = await officer.request.get(new URL(href, base).href);
+    check(r.ok(), `menu link ${href} opens for the intake officer (${r.status()})`);
+  }
   await shoot(officer, 'case-list');
-  await officer.click(`a[href="/staff/cases/${reference}"]`);
+  await officer.goto(`${base}/staff/cases/new`);
+  await shoot(officer, 'register-form');
+  await officer.selectOption('#track', 'general');
+  await officer.selectOption('#channel', { index: 1 });
+  await officer.fill('#received_on', '2500-01-01');
+  await officer.selectOption('#category', { index: 1 });
+  await officer.fill('#subject', 'หนังสือร้องเรียนเรื่องถนน');
+  await officer.fill('#description', 'ถนนหมู่ 2 ชำรุด');
+  await officer.selectOption('#relationship', { index: 1 });
+  await officer.click('form.complaint button[type=submit]');
+  check((await focusedId(officer)) === 'error-summary', 'the registration errors take the focus');
+  check((await officer.inputValue('#subject')) === 'หนังสือร้องเรียนเรื่องถนน', 'the typed subject is kept');
+  await shoot(officer, 'register-errors');
+  await officer.goto(`${base}/staff/units`);
+  await shoot(officer, 'units');
+
+  await officer.goto(`${base}/staff/cases/${reference}`);
   check((await officer.textContent('#files')).includes('gps.jpg'), 'the officer sees the photo');
   const photo = await officer.request.get(new URL(await officer.getAttribute('#files a', 'href'), base).href);
   check(photo.ok() && (await photo.body())[0] === 0xff, 'the photo downloads, decrypted');
+  check((await officer.textContent('body')).includes('ผู้แจ้งเบาะแส'), 'the corruption-track reporter is ผู้แจ้งเบาะแส');
   await shoot(officer, 'case');
+  // Concluding with no outcome comes back on the same page, the choice and the note kept.
+  await officer.check('input[name=action][value=not_accept]');
+  await officer.fill('#note', 'บันทึกที่พิมพ์ไว้');
+  await officer.click('form[action*="/status"] button[type=submit]');
+  check((await officer.textContent('#reason-error')).includes('กรุณาเลือก'), 'no reason chosen: said next to the list');
+  check((await officer.inputValue('#note')) === 'บันทึกที่พิมพ์ไว้', 'the note is kept');
+  check((await focusedId(officer)) === 'error-summary', 'the error summary takes the focus');
+  await shoot(officer, 'status-error');
+  await officer.goto(`${base}/staff/cases/${reference}`);
   await officer.check('input[name=action][value=acknowledge]');
-  await officer.click('form[action$="/status"] button[type=submit]');
+  await officer.click('form[action*="/status"] button[type=submit]');
   await officer.fill('#message', 'ขอทราบวันและเวลาที่เกิดเหตุโดยประมาณ');
-  await officer.click('form[action$="/messages"] button[type=submit]');
+  await officer.click('form[action*="/messages"] button[type=submit]');
   // Spaces pass the browser's own check; the service still wants a reason.
   await officer.fill('#identity_reason', '   ');
-  await officer.click('form[action$="/identity-request"] button[type=submit]');
+  await officer.click('form[action*="/identity-request"] button[type=submit]');
   check((await officer.textContent('#identity')).includes('กรุณาระบุเหตุผล'), 'a request needs a reason');
   await shoot(officer, 'identity-request-error');
   await officer.fill('#identity_reason', 'ต้องนัดผู้แจ้งเพื่อให้ถ้อยคำเพิ่มเติม');
-  await officer.click('form[action$="/identity-request"] button[type=submit]');
+  await officer.click('form[action*="/identity-request"] button[type=submit]');
   await shoot(officer, 'identity-requested');
+  // Hand-over asks first, and a cancel keeps the case.
+  await officer.selectOption('#unit', 'works');
+  await officer.click('form[action*="/unit"] button[type=submit]');
+  check((await officer.textContent('#handover-confirm')).includes('กองช่าง'), 'the hand-over names the unit and asks');
+  await shoot(officer, 'handover-confirm');
+  await officer.click('#handover-confirm a');
+  check(page_ok(await officer.textContent('h1'), reference), 'cancelled: the case is still open to the unit');
 
   await custodian.goto(`${base}/staff/identity`);
   check((await custodian.textContent('body')).includes('ต้องนัดผู้แจ้ง'), 'the custodian reads the reason');
@@ -220,15 +362,43 @@ try {
   check(view.includes('เรื่องที่ท่านแจ้ง'), 'the reporter reads back what they filed');
   check(view.includes('เจ้าหน้าที่ผู้รับผิดชอบเรื่องทราบข้อมูลตัวตนของท่าน'), 'the reporter is told the identity was disclosed');
   await shoot(reporter, 'follow-up');
+  await keyboardWalk(reporter, 'form[action="/follow-up/message"]', 'follow-up message form');
+  await reporter.fill('#message', '   ');
+  await reporter.click('form[action="/follow-up/message"] button[type=submit]');
+  check((await reporter.getAttribute('#message', 'aria-invalid')) === 'true', 'an empty answer is marked');
+  await shoot(reporter, 'follow-up-message-error');
   await reporter.fill('#message', 'เกิดเหตุประมาณวันที่ 3 มีนาคม เวลาบ่าย');
   await reporter.click('form[action="/follow-up/message"] button[type=submit]');
   await shoot(reporter, 'follow-up-answered');
+  // A reload sends the same form again: the one-time nonce keeps it from being stored twice.
+  await reporter.reload();
+  check((await reporter.textContent('body')).includes('ข้อความนี้ส่งไปแล้ว'), 'a reload does not send the message again');
+  const answers = (await reporter.textContent('ol.messages')).split('เกิดเหตุประมาณวันที่ 3 มีนาคม').length - 1;
+  check(answers === 1, `the answer is stored once (${answers})`);
 
-  // The administrator exports the report; the auditor reads the trail.
+  // The administrator adds an account, exports the report; the auditor reads the trail.
   const boss = await (await context()).newPage();
   await firstSignIn(boss, admin);
-  await boss.goto(`${base}/staff/admin/reports`);
-  await shoot(boss, 'reports');
+  await boss.goto(`${base}/staff/admin/users`);
+  await keyboardWalk(boss, '#add-account', 'add-account form');
+  // A user name in Thai and no role: the same form comes back, messages by the fields, input kept.
+  await boss.fill('#username', 'อนุชา');
+  await boss.fill('#display_name', 'อนุชา ช่างดี');
+  await boss.click('#add-account button[type=submit]');
+  check((await focusedId(boss)) === 'error-summary', 'the account errors take the focus');
+  check((await boss.textContent('#role-error')).includes('กรุณาเลือก'), 'no role: said next to the roles');
+  check((await boss.inputValue('#display_name')) === 'อนุชา ช่างดี', 'the typed name is kept');
+  await shoot(boss, 'account-errors');
+  await boss.fill('#username', 'kongchang.a');
+  await boss.fill('#display_name', 'อนุชา ช่างดี');
+  await boss.check('input[name=role][value=unit_officer]');
+  await boss.click('#add-account button[type=submit]');
+  check((await boss.$$('.qr svg')).length === 1, 'the new account shows its TOTP secret as a QR code');
+  await shoot(boss, 'account-added');
+  for (const [path, name] of [['/staff/admin/reports', 'reports'], ['/staff/admin/measures', 'measures'], ['/staff/admin/outbox', 'outbox']]) {
+    await boss.goto(`${base}${path}`);
+    await shoot(boss, name);
+  }
   for (const format of ['html', 'docx', 'xlsx', 'csv', 'json']) {
     const r = await boss.request.get(`${base}/staff/admin/reports/download?fy=2569&section=protection&format=${format}`);
     check(r.ok(), `the report downloads as ${format}`);
@@ -240,8 +410,31 @@ try {
   await shoot(audit, 'audit-trail');
   await audit.goto(`${base}/staff/audit?verify=1`);
   check((await audit.textContent('body')).includes('ห่วงโซ่สมบูรณ์'), 'the chain is intact');
-  console.log(`walk passed: ${step} steps photographed in ${shots}`);
+  await shoot(audit, 'audit-verified');
+
+  // Keyboard alone: an officer signs in without the mouse.
+  await officer.context().clearCookies();
+  const k = accounts['somsri.k'];
+  await new Promise((r) => setTimeout(r, (Math.floor(Date.now() / 30000) + 1) * 30000 - Date.now() + 200));
+  await officer.goto(`${base}/staff/login`);
+  await keyboardWalk(officer, 'form[action="/staff/login"]', 'sign-in form');
+  await officer.focus('#username');
+  await officer.keyboard.type(k.username);
+  await officer.keyboard.press('Tab');
+  await officer.keyboard.type(k.password);
+  await officer.keyboard.press('Tab');
+  await officer.keyboard.type(totp(k.totp));
+  await officer.keyboard.press('Enter');
+  await officer.waitForURL(`${base}/staff`);
+
+  if (problems.length) fail(`${problems.length} accessibility or layout problems:\n  ${problems.join('\n  ')}`);
+  console.log(`walk passed: ${step} steps photographed at 390 and 1366 px in ${shots}, axe-core WCAG 2.1 A/AA clean, none wider than 390 px`);
 } finally {
+  if (problems.length) console.error(problems.join('\n'));
   await browser.close();
   server.kill('SIGTERM');
+}
+
+function page_ok(heading, reference) {
+  return heading.includes(reference);
 }

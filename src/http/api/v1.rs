@@ -129,7 +129,7 @@ pub async fn add_message(
     let view = find(&state, &token).await?;
     let text = submission::parse_message(&input.text)
         .map_err(|problem| AppError::Validation(vec![submission::FieldError { field: "text", problem }]))?;
-    intake::add_message(&state, &token, &view, text).await.map_err(AppError::from)?;
+    intake::add_message(&state, &token, &view, text, None).await.map_err(AppError::from)?;
     let view = find(&state, &token).await?;
     Ok((StatusCode::CREATED, Json(view_json(&view))))
 }

@@ -87,14 +87,29 @@ struct Parsed {
     errors: Vec<(&'static str, &'static str)>,
 }
 
+/// A day typed as YYYY-MM-DD in either era: Thai officers write the Buddhist-Era year (2569), which
+/// is 543 years ahead; a year past 2400 can only be that.
+fn day_in_either_era(text: &str) -> Option<time::Date> {
+    let (year, rest) = text.split_once('-')?;
+    let year: i32 = year.parse().ok()?;
+    let year = if year > 2400 { year - 543 } else { year };
+    parse_date(&format!("{year:04}-{rest}"))
+}
+
 async fn parse(state: &AppState, q: &AuditQuery, l: Lang) -> Result<Parsed, PageError> {
     let mut errors = Vec::new();
     let mut date = |v: &str, field: &'static str| match v.trim() {
         "" => None,
-        d => match parse_date(d) {
+        d => match day_in_either_era(d) {
             Some(d) => Some(d.to_string()),
             None => {
-                errors.push((field, l.t("วันที่ต้องอยู่ในรูปแบบ ปปปป-ดด-วว (ค.ศ.)", "A date is YYYY-MM-DD.")));
+                errors.push((
+                    field,
+                    l.t(
+                        "วันที่ต้องอยู่ในรูปแบบ ปปปป-ดด-วว ใช้ปี พ.ศ. หรือ ค.ศ. ก็ได้ เช่น 2569-10-01",
+                        "A date is YYYY-MM-DD, in the Buddhist or the Common Era, such as 2026-10-01.",
+                    ),
+                ));
                 None
             }
         },
@@ -158,7 +173,7 @@ pub struct ActionChoice {
 pub struct AuditPage {
     pub chrome: Chrome,
     pub csrf: String,
-    pub display_name: String,
+    pub nav: super::common::Nav,
     pub from: String,
     pub to: String,
     pub actor: String,
@@ -167,7 +182,6 @@ pub struct AuditPage {
     pub errors: Vec<(&'static str, &'static str)>,
     pub entries: Vec<EntryLine>,
     pub truncated: bool,
-    pub export_query: String,
     pub head_entries: i64,
     pub head_hash: String,
     /// The chain check, when asked for: None not run; Some(empty) intact; else the findings.
@@ -237,14 +251,6 @@ pub async fn audit_page(
             detail: r.detail,
         })
         .collect();
-    let export_query = serde_urlencoded::to_string([
-        ("from", q.from.trim()),
-        ("to", q.to.trim()),
-        ("actor", q.actor.trim()),
-        ("action", q.action.trim()),
-        ("case", q.case.trim()),
-    ])
-    .unwrap_or_default();
     let mut actions: Vec<ActionChoice> = known
         .into_iter()
         .map(|code| ActionChoice {
@@ -264,7 +270,7 @@ pub async fn audit_page(
     let page = AuditPage {
         chrome,
         csrf: token_of(&csrf, l)?,
-        display_name: user.display_name.clone(),
+        nav: super::common::Nav::of(&user),
         from: q.from.trim().chars().take(10).collect(),
         to: q.to.trim().chars().take(10).collect(),
         actor: q.actor.trim().chars().take(64).collect(),
@@ -273,7 +279,6 @@ pub async fn audit_page(
         errors: parsed.errors,
         entries,
         truncated,
-        export_query,
         head_hash: head.hash_hex(),
         head_entries: head.entries,
         findings,
@@ -349,4 +354,18 @@ pub async fn export(
         headers.insert(header::CONTENT_DISPOSITION, v);
     }
     Ok(response)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::day_in_either_era;
+
+    #[test]
+    fn audit_dates_may_be_typed_in_the_buddhist_era() {
+        assert_eq!(day_in_either_era("2569-10-01").unwrap().to_string(), "2026-10-01");
+        assert_eq!(day_in_either_era("2026-10-01").unwrap().to_string(), "2026-10-01");
+        assert!(day_in_either_era("2569-13-01").is_none());
+        assert!(day_in_either_era("1 ต.ค. 2569").is_none());
+    }
 }

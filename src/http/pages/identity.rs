@@ -113,7 +113,7 @@ pub struct IdentityLine {
 pub struct IdentityShownPage {
     pub chrome: Chrome,
     pub csrf: String,
-    pub display_name: String,
+    pub nav: super::common::Nav,
     pub reference: String,
     pub lines: Vec<IdentityLine>,
     /// Opened by a custodian (back to the custodians' page) rather than an approved officer.
@@ -148,7 +148,7 @@ fn shown_page(
     IdentityShownPage {
         chrome: Chrome::new(l, &state.settings.organisation, ""),
         csrf,
-        display_name: user.display_name.clone(),
+        nav: super::common::Nav::of(user),
         reference,
         lines: identity_lines(identity, l),
         by_custodian,
@@ -210,13 +210,15 @@ pub struct CustodyForms {
 pub struct CustodyPage {
     pub chrome: Chrome,
     pub csrf: String,
-    pub display_name: String,
+    pub nav: super::common::Nav,
     pub holds_key: bool,
     pub pending: Vec<RequestLine>,
     pub history: Vec<RequestLine>,
     pub holders: Vec<HolderLine>,
     pub forms: CustodyForms,
     pub notice: Option<String>,
+    /// An outcome that is not a success (already decided, identity destroyed): shown as a problem.
+    pub problem: Option<String>,
 }
 
 async fn custody_page(
@@ -269,13 +271,14 @@ async fn custody_page(
     Ok(CustodyPage {
         chrome,
         csrf,
-        display_name: user.display_name.clone(),
+        nav: super::common::Nav::of(user),
         holds_key,
         pending,
         history,
         holders,
         forms,
         notice,
+        problem: None,
     })
 }
 
@@ -349,18 +352,22 @@ pub async fn decide(
             return custody_again(&state, l, csrf, &user, forms).await;
         }
     };
-    let notice = match custody::decide(&state, &user, id, approve, note).await.map_err(internal(l))? {
-        Decided::Decided if approve => l.t(
+    let problem = |text: &'static str| Err::<&'static str, &'static str>(text);
+    let outcome = match custody::decide(&state, &user, id, approve, note).await.map_err(internal(l))? {
+        Decided::Decided if approve => Ok(l.t(
             "อนุมัติแล้ว ข้อมูลผู้แจ้งเปิดให้เจ้าหน้าที่ผู้ยื่นคำขอเท่านั้น",
             "Approved: the identity now opens for the requesting officer only.",
-        ),
-        Decided::Decided => l.t("บันทึกการไม่อนุมัติแล้ว", "The request was denied."),
+        )),
+        Decided::Decided => Ok(l.t("บันทึกการไม่อนุมัติแล้ว", "The request was denied.")),
         Decided::NotFound => return Err(PageError(AppError::NotFound, l)),
-        Decided::AlreadyDecided => l.t("คำขอนี้ได้รับการพิจารณาไปแล้ว", "This request was already decided."),
-        Decided::NoIdentity => l.t(
-            "ข้อมูลผู้แจ้งของเรื่องนี้ถูกทำลายแล้วตามระยะเวลาการเก็บรักษา",
-            "This case's identity was destroyed at the end of its retention.",
-        ),
+        Decided::AlreadyDecided => problem(l.t(
+            "คำขอนี้ได้รับการพิจารณาไปแล้ว (อาจโดยผู้ดูแลข้อมูลผู้แจ้งอีกท่านหนึ่ง) การพิจารณาของท่านจึงไม่ถูกบันทึก",
+            "This request was already decided (perhaps by another custodian), so your decision was not recorded.",
+        )),
+        Decided::NoIdentity => problem(l.t(
+            "ข้อมูลผู้แจ้งของเรื่องนี้ถูกทำลายแล้วตามระยะเวลาการเก็บรักษา จึงเปิดเผยไม่ได้",
+            "This case's identity was destroyed at the end of its retention, so it cannot be disclosed.",
+        )),
         Decided::RequesterUnavailable => {
             let forms = CustodyForms {
                 decide_id: id,
@@ -377,10 +384,14 @@ pub async fn decide(
             return custody_again(&state, l, csrf, &user, forms).await;
         }
     };
-    let page =
-        custody_page(&state, l, token_of(&csrf, l)?, &user, CustodyForms::default(), Some(notice.to_owned()))
-            .await?;
-    Ok((csrf, render(&page)).into_response())
+    let (notice, problem, status) = match outcome {
+        Ok(n) => (Some(n.to_owned()), None, StatusCode::OK),
+        Err(p) => (None, Some(p.to_owned()), StatusCode::CONFLICT),
+    };
+    let mut page =
+        custody_page(&state, l, token_of(&csrf, l)?, &user, CustodyForms::default(), notice).await?;
+    page.problem = problem;
+    Ok((csrf, render_with_status(&page, status)).into_response())
 }
 
 #[derive(Deserialize)]

@@ -47,7 +47,7 @@ pub struct YearQuery {
 pub struct ReportsPage {
     pub chrome: Chrome,
     pub csrf: String,
-    pub display_name: String,
+    pub nav: super::common::Nav,
     pub fy: String,
     pub years: Vec<i64>,
     /// Each document of the year, downloadable in every format: (section, Thai, English).
@@ -68,7 +68,7 @@ pub async fn reports(
     let page = ReportsPage {
         chrome: Chrome::new(l, &state.settings.organisation, "/staff"),
         csrf: token_of(&csrf, l)?,
-        display_name: user.display_name.clone(),
+        nav: super::common::Nav::of(&user),
         fy: FiscalYear::containing(state.clock.today()).to_string(),
         years: measures::years(&mut conn).await.map_err(internal(l))?,
         sections: vec![
@@ -172,7 +172,7 @@ pub struct MeasureForm {
 pub struct MeasuresPage {
     pub chrome: Chrome,
     pub csrf: String,
-    pub display_name: String,
+    pub nav: super::common::Nav,
     pub fy: String,
     pub next_fy: String,
     pub measures: Vec<MeasureForm>,
@@ -216,7 +216,7 @@ async fn measures_page(
     Ok(MeasuresPage {
         chrome: Chrome::new(l, &state.settings.organisation, "/staff"),
         csrf: token_of(csrf, l)?,
-        display_name: user.display_name.clone(),
+        nav: super::common::Nav::of(user),
         fy: fy.to_string(),
         next_fy: next.to_string(),
         error: refused.as_ref().map(|(e, _)| e.clone()),

@@ -153,7 +153,7 @@ pub struct Choice {
 pub struct CasesPage {
     pub chrome: Chrome,
     pub csrf: String,
-    pub display_name: String,
+    pub nav: super::common::Nav,
     pub roles: Vec<&'static str>,
     pub units: Vec<String>,
     pub rows: Vec<Row>,
@@ -289,7 +289,7 @@ pub async fn case_list(
     };
     let page = CasesPage {
         csrf: token_of(&csrf, l)?,
-        display_name: user.display_name.clone(),
+        nav: super::common::Nav::of(&user),
         roles: user.roles.iter().map(|r| l.t(r.label_th(), r.label_en())).collect(),
         units: units.iter().map(|(u, _)| unit_name(u)).collect(),
         rows,
@@ -301,10 +301,21 @@ pub async fn case_list(
             Track::ALL.iter().map(|s| (s.code(), s.label_th(), s.label_en())).collect(),
             &q.track,
         ),
-        categories: choices(
-            Category::ALL.iter().map(|s| (s.code(), s.label_th(), s.label_en())).collect(),
-            &q.category,
-        ),
+        // Both tracks have an "other" category: each label names its track so the two differ.
+        categories: Category::ALL
+            .iter()
+            .map(|c| {
+                let track = match c.track() {
+                    Track::Corruption => l.t("ทุจริต", "corruption"),
+                    _ => l.t("ทั่วไป", "general"),
+                };
+                Choice {
+                    code: c.code().into(),
+                    label: format!("{} ({track})", l.t(c.label_th(), c.label_en())),
+                    selected: c.code() == q.category,
+                }
+            })
+            .collect(),
         fiscal_year: q.fiscal_year.chars().filter(char::is_ascii_digit).take(4).collect(),
         overdue_only: q.overdue == "1",
         notice: (q.done == "reassigned").then(|| {
@@ -332,7 +343,7 @@ pub struct OutboxLine {
 pub struct OutboxPage {
     pub chrome: Chrome,
     pub csrf: String,
-    pub display_name: String,
+    pub nav: super::common::Nav,
     pub configured: bool,
     pub queued: i64,
     pub lines: Vec<OutboxLine>,
@@ -355,7 +366,7 @@ pub async fn outbox(
     let max = i64::from(state.settings.notify.max_attempts);
     let page = OutboxPage {
         csrf: token_of(&csrf, l)?,
-        display_name: user.display_name.clone(),
+        nav: super::common::Nav::of(&user),
         configured: state.mailer.configured(),
         queued,
         lines: troubled
@@ -379,7 +390,7 @@ pub async fn outbox(
 pub struct NewCasePage {
     pub chrome: Chrome,
     pub csrf: String,
-    pub display_name: String,
+    pub nav: super::common::Nav,
     pub tracks: Vec<Choice>,
     pub categories: Vec<Choice>,
     pub channels: Vec<Choice>,
@@ -415,7 +426,7 @@ fn new_case_page(
     NewCasePage {
         chrome: Chrome::new(l, &state.settings.organisation, "/staff"),
         csrf,
-        display_name: user.display_name.clone(),
+        nav: super::common::Nav::of(user),
         tracks: Track::ALL
             .iter()
             .map(|t| pick(t.code(), t.label_th(), t.label_en(), &filing.track))
@@ -471,7 +482,7 @@ pub async fn new_case_form(
         &user,
         &filing,
         super::public::ComplaintForm::default(),
-        super::public::FormErrors::default(),
+        super::public::FormErrors::new(l),
     );
     Ok((csrf, render(&page)).into_response())
 }
@@ -481,7 +492,7 @@ pub async fn new_case_form(
 pub struct NewCaseDone {
     pub chrome: Chrome,
     pub csrf: String,
-    pub display_name: String,
+    pub nav: super::common::Nav,
     pub reference: String,
     pub token: String,
 }
@@ -538,12 +549,12 @@ pub async fn new_case(
         _ => None,
     };
     let Some((channel, received, submission)) = ready else {
-        let mut errors = match &parsed {
-            Err(e) => super::public::FormErrors::from_fields(e, l),
-            Ok(_) => super::public::FormErrors::default(),
-        };
+        let mut errors = super::public::FormErrors::new(l);
         for (field, message) in problems {
             errors.insert(field, message.to_owned());
+        }
+        if let Err(e) = &parsed {
+            errors.add_fields(e);
         }
         let page = new_case_page(&state, l, token_of(&csrf, l)?, &user, &filing, form, errors);
         return Ok((csrf, render_with_status(&page, StatusCode::UNPROCESSABLE_ENTITY)).into_response());
@@ -561,7 +572,7 @@ pub async fn new_case(
     let page = NewCaseDone {
         chrome: Chrome::new(l, &state.settings.organisation, ""),
         csrf: token_of(&csrf, l)?,
-        display_name: user.display_name.clone(),
+        nav: super::common::Nav::of(&user),
         reference: receipt.reference.to_string(),
         token: receipt.token.display(),
     };

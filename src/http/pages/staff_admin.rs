@@ -27,7 +27,7 @@ use zeroize::Zeroizing;
 pub struct PasswordPage {
     pub chrome: Chrome,
     pub csrf: String,
-    pub display_name: String,
+    pub nav: super::common::Nav,
     pub message: Option<String>,
     pub ok: bool,
 }
@@ -41,7 +41,7 @@ pub async fn password_form(
     let page = PasswordPage {
         chrome: Chrome::new(l, &state.settings.organisation, "/staff"),
         csrf: token_of(&csrf, l)?,
-        display_name: user.display_name.clone(),
+        nav: super::common::Nav::of(&user),
         message: None,
         ok: false,
     };
@@ -102,7 +102,7 @@ pub async fn change_password(
     let page = PasswordPage {
         chrome: Chrome::new(l, &state.settings.organisation, "/staff"),
         csrf: token_of(&csrf, l)?,
-        display_name: user.display_name.clone(),
+        nav: super::common::Nav::of(&user),
         message: Some(message),
         ok,
     };
@@ -120,9 +120,17 @@ pub struct UnitLine {
 pub struct UnitsPage {
     pub chrome: Chrome,
     pub csrf: String,
-    pub display_name: String,
+    pub nav: super::common::Nav,
     pub units: Vec<UnitLine>,
     pub notice: Option<String>,
+    /// A grant that failed: (unit code, the username typed, what was wrong), shown by that unit's form.
+    pub failed: Option<(String, String, String)>,
+}
+
+impl UnitsPage {
+    pub fn failed_for(&self, unit: &str) -> Option<&(String, String, String)> {
+        self.failed.as_ref().filter(|f| f.0 == unit)
+    }
 }
 
 async fn units_page(
@@ -151,9 +159,10 @@ async fn units_page(
     Ok(UnitsPage {
         chrome: Chrome::new(l, &state.settings.organisation, "/staff"),
         csrf: token_of(csrf, l)?,
-        display_name: user.display_name.clone(),
+        nav: super::common::Nav::of(user),
         units,
         notice,
+        failed: None,
     })
 }
 
@@ -191,35 +200,33 @@ pub async fn grant(
     let Some((_, unit_identity)) = open.iter().find(|(code, _)| *code == form.unit) else {
         return Err(PageError(AppError::NotFound, l));
     };
-    let unknown = || {
-        PageError(
-            AppError::BadRequest {
-                code: "unknown_account",
-                en: "There is no such account.",
-                th: "ไม่พบบัญชีผู้ใช้นี้",
-            },
-            l,
-        )
-    };
-    let username = Username::parse(&form.username).ok_or_else(unknown)?;
     let ctx = admin_context(&state, &user.username);
-    match accounts::grant(&ctx, &username, &form.unit, unit_identity).await {
-        Ok(()) => {}
-        Err(crate::staff::StaffError::UnknownAccount(_)) => return Err(unknown()),
-        Err(crate::staff::StaffError::PendingSetup(_)) => {
-            return Err(PageError(
-                AppError::Conflict {
-                    en: "This account has not completed its first sign-in yet; grant units after that.",
-                    th: "บัญชีนี้ยังไม่ได้เข้าสู่ระบบครั้งแรกเพื่อตั้งรหัสผ่านของตนเอง กรุณามอบสิทธิ์หลังจากนั้น",
-                },
-                l,
-            ));
-        }
-        Err(e) => return Err(internal(l)(e)),
-    }
-    let notice = Some(format!("{} {} → {}", l.t("มอบสิทธิ์แล้ว", "Granted"), form.unit, username.as_str()));
-    let page = units_page(&state, l, &csrf, &user, notice).await?;
-    Ok((csrf, render(&page)).into_response())
+    let unknown = l.t(
+        "ไม่พบบัญชีผู้ใช้นี้ กรุณาตรวจสอบชื่อผู้ใช้ (อักษรอังกฤษตัวเล็ก เช่น somsri.k)",
+        "There is no such account; check the username (lowercase, such as somsri.k).",
+    );
+    let problem = match Username::parse(&form.username) {
+        None => unknown.to_owned(),
+        Some(username) => match accounts::grant(&ctx, &username, &form.unit, unit_identity).await {
+            Ok(()) => {
+                let unit = state.settings.unit(&form.unit).map(|u| l.t(&u.name_th, &u.name_en)).unwrap_or("");
+                let notice = Some(format!("{} {unit} → {}", l.t("มอบสิทธิ์แล้ว", "Granted"), username.as_str()));
+                let page = units_page(&state, l, &csrf, &user, notice).await?;
+                return Ok((csrf, render(&page)).into_response());
+            }
+            Err(crate::staff::StaffError::UnknownAccount(_)) => unknown.to_owned(),
+            Err(crate::staff::StaffError::PendingSetup(_)) => l
+                .t(
+                    "บัญชีนี้ยังไม่ได้เข้าสู่ระบบครั้งแรกเพื่อตั้งรหัสผ่านของตนเอง กรุณามอบสิทธิ์หลังจากนั้น",
+                    "This account has not completed its first sign-in yet; grant units after that.",
+                )
+                .to_owned(),
+            Err(e) => return Err(internal(l)(e)),
+        },
+    };
+    let mut page = units_page(&state, l, &csrf, &user, None).await?;
+    page.failed = Some((form.unit, form.username, problem));
+    Ok((csrf, render_with_status(&page, StatusCode::UNPROCESSABLE_ENTITY)).into_response())
 }
 
 /// The context for account changes made from a page, acting as the signed-in officer.
@@ -254,11 +261,17 @@ pub struct RoleChoice {
 pub struct UsersPage {
     pub chrome: Chrome,
     pub csrf: String,
-    pub display_name: String,
+    pub nav: super::common::Nav,
     pub accounts: Vec<AccountLine>,
     pub roles: Vec<RoleChoice>,
     pub shown_once: Option<Credentials>,
+    pub totp_shown: Option<super::common::TotpShown>,
     pub notice: Option<String>,
+    /// A mistake that is not one field's (disabling one's own account): shown as a problem.
+    pub problem: Option<String>,
+    /// The add-account form as typed, and what was wrong with it.
+    pub form: UserForm,
+    pub errors: super::public::FormErrors,
 }
 
 async fn users_page(
@@ -269,13 +282,37 @@ async fn users_page(
     shown_once: Option<Credentials>,
     notice: Option<String>,
 ) -> Result<UsersPage, PageError> {
+    users_page_with(
+        state,
+        l,
+        csrf,
+        user,
+        shown_once,
+        notice,
+        UserForm::default(),
+        super::public::FormErrors::new(l),
+    )
+    .await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn users_page_with(
+    state: &AppState,
+    l: Lang,
+    csrf: &CsrfToken,
+    user: &crate::staff::auth::StaffUser,
+    shown_once: Option<Credentials>,
+    notice: Option<String>,
+    form: UserForm,
+    errors: super::public::FormErrors,
+) -> Result<UsersPage, PageError> {
     crate::staff::trail::record_read(state, user, "accounts.read", None, "").await.map_err(internal(l))?;
     let mut conn = state.store.pool().acquire().await.map_err(internal(l))?;
     let all = stored::summaries(&mut conn).await.map_err(internal(l))?;
     Ok(UsersPage {
         chrome: Chrome::new(l, &state.settings.organisation, "/staff"),
         csrf: token_of(csrf, l)?,
-        display_name: user.display_name.clone(),
+        nav: super::common::Nav::of(user),
         accounts: all
             .into_iter()
             .map(|a| AccountLine {
@@ -293,8 +330,14 @@ async fn users_page(
             .iter()
             .map(|r| RoleChoice { code: r.code(), label: l.t(r.label_th(), r.label_en()) })
             .collect(),
+        totp_shown: shown_once
+            .as_ref()
+            .map(|c| super::common::TotpShown::new(&c.totp_secret_base32, &c.totp_url)),
         shown_once,
         notice,
+        problem: None,
+        form,
+        errors,
     })
 }
 
@@ -309,12 +352,19 @@ pub async fn users(
     Ok((csrf, render(&page)).into_response())
 }
 
+#[derive(Default)]
 pub struct UserForm {
-    action: String,
-    username: String,
-    display_name: String,
-    email: String,
-    role: Vec<String>,
+    pub action: String,
+    pub username: String,
+    pub display_name: String,
+    pub email: String,
+    pub role: Vec<String>,
+}
+
+impl UserForm {
+    pub fn has_role(&self, code: &str) -> bool {
+        self.role.iter().any(|r| r == code)
+    }
 }
 
 /// Add, disable or reset an account. New credentials are shown once on the response page.
@@ -327,45 +377,74 @@ pub async fn user_action(
 ) -> Result<Response, PageError> {
     require_role(&user, Role::Administrator, l)?;
     let form = user_form(csrf_pairs(body, &csrf, l)?).map_err(|e| PageError(e, l))?;
-    let bad = |en: &'static str, th: &'static str| {
-        PageError(AppError::BadRequest { code: "invalid_account", en, th }, l)
-    };
-    let username = Username::parse(&form.username).ok_or_else(|| {
-        bad("Usernames are 3-32 of a-z, 0-9, '.', '_', '-'.", "ชื่อผู้ใช้ต้องเป็น a-z 0-9 . _ - ยาว 3–32 ตัว")
-    })?;
     let ctx = admin_context(&state, &user.username);
-    let (shown, notice) = match form.action.as_str() {
-        "add" => {
-            let roles = form
-                .role
-                .iter()
-                .map(|r| Role::from_code(r))
-                .collect::<Option<Vec<_>>>()
-                .ok_or_else(|| bad("Unknown role.", "บทบาทไม่ถูกต้อง"))?;
-            let email = Some(form.email.trim()).filter(|e| !e.is_empty());
+    let username = Username::parse(&form.username);
+    if form.action == "add" {
+        let mut errors = super::public::FormErrors::new(l);
+        if username.is_none() {
+            let message = l.t(
+                "ชื่อผู้ใช้ต้องเป็นอักษรอังกฤษตัวเล็ก a-z ตัวเลข 0-9 หรือ . _ - ยาว 3–32 ตัว และขึ้นต้นด้วยตัวอักษร เช่น somsri.k",
+                "Usernames are 3-32 of a-z, 0-9, '.', '_', '-', starting with a letter, such as somsri.k",
+            );
+            errors.insert("username", message.to_owned());
+        }
+        if form.display_name.trim().is_empty() || form.display_name.chars().count() > 200 {
+            errors.insert("display_name", l.t("กรุณากรอกชื่อ-สกุล", "Give the holder's full name").to_owned());
+        }
+        let email = Some(form.email.trim()).filter(|e| !e.is_empty());
+        if email.is_some_and(|e| e.parse::<lettre::message::Mailbox>().is_err()) {
+            errors.insert("email", l.t("ที่อยู่อีเมลไม่ถูกต้อง", "The e-mail address is not valid").to_owned());
+        }
+        let roles = form.role.iter().map(|r| Role::from_code(r)).collect::<Option<Vec<_>>>();
+        if roles.as_ref().is_none_or(Vec::is_empty) {
+            errors.insert("role", l.t("กรุณาเลือกบทบาทอย่างน้อยหนึ่งบทบาท", "Choose at least one role").to_owned());
+        }
+        if let (Some(username), Some(roles), false) = (&username, &roles, errors.any()) {
             let new = NewStaff {
-                username: &username,
+                username,
                 display_name: &form.display_name,
-                roles: &Roles::new(roles),
+                roles: &Roles::new(roles.clone()),
                 email,
             };
             match accounts::create(&ctx, &new).await {
-                Ok(c) => (Some(c), None),
+                Ok(c) => {
+                    let page = users_page(&state, l, &csrf, &user, Some(c), None).await?;
+                    return Ok((csrf, render(&page)).into_response());
+                }
                 Err(crate::staff::StaffError::AccountExists(_)) => {
-                    return Err(bad("That username is taken.", "ชื่อผู้ใช้นี้มีอยู่แล้ว"));
+                    errors.insert("username", l.t("ชื่อผู้ใช้นี้มีอยู่แล้ว", "That username is taken").to_owned());
                 }
                 Err(crate::staff::StaffError::Invalid(_)) => {
-                    return Err(bad(
-                        "Give a name, at least one role and a valid e-mail address.",
-                        "กรุณาระบุชื่อ บทบาทอย่างน้อยหนึ่งบทบาท และอีเมลที่ถูกต้อง",
-                    ));
+                    let message = l.t("กรุณาตรวจสอบชื่อและอีเมล", "Check the name and the e-mail address");
+                    errors.insert("display_name", message.to_owned());
                 }
                 Err(e) => return Err(internal(l)(e)),
             }
         }
+        let page = users_page_with(&state, l, &csrf, &user, None, None, form, errors).await?;
+        return Ok((csrf, render_with_status(&page, StatusCode::UNPROCESSABLE_ENTITY)).into_response());
+    }
+    let problem = |message: &str| {
+        let state = &state;
+        let user = &user;
+        let csrf = &csrf;
+        let message = message.to_owned();
+        async move {
+            let mut page = users_page(state, l, csrf, user, None, None).await?;
+            page.problem = Some(message);
+            Ok::<_, PageError>(render_with_status(&page, StatusCode::UNPROCESSABLE_ENTITY))
+        }
+    };
+    let Some(username) = username else {
+        let page = problem(l.t("ไม่พบบัญชีนี้", "There is no such account.")).await?;
+        return Ok((csrf, page).into_response());
+    };
+    let (shown, notice) = match form.action.as_str() {
         "disable" => {
             if username.as_str() == user.username {
-                return Err(bad("You cannot disable your own account.", "ไม่สามารถระงับบัญชีของตนเองได้"));
+                let page =
+                    problem(l.t("ไม่สามารถระงับบัญชีของตนเองได้", "You cannot disable your own account.")).await?;
+                return Ok((csrf, page).into_response());
             }
             accounts::disable(&ctx, &username).await.map_err(internal(l))?;
             (None, Some(format!("{} {}", l.t("ระงับบัญชีแล้ว:", "Disabled:"), username.as_str())))
@@ -373,11 +452,21 @@ pub async fn user_action(
         "reset" => {
             let (c, revoked) = accounts::reset(&ctx, &username).await.map_err(internal(l))?;
             let notice = (!revoked.is_empty()).then(|| {
-                format!("{} {}", l.t("ต้องมอบสิทธิ์หน่วยงานใหม่:", "Unit grants to renew:"), revoked.join(", "))
+                let names: Vec<String> = revoked
+                    .iter()
+                    .map(|code| match state.settings.unit(code) {
+                        Some(u) => l.t(&u.name_th, &u.name_en).to_owned(),
+                        None => code.clone(),
+                    })
+                    .collect();
+                format!("{} {}", l.t("ต้องมอบสิทธิ์หน่วยงานใหม่:", "Unit grants to renew:"), names.join(", "))
             });
             (Some(c), notice)
         }
-        _ => return Err(bad("Unknown action.", "ไม่รู้จักการดำเนินการนี้")),
+        _ => {
+            let page = problem(l.t("ไม่รู้จักการดำเนินการนี้", "Unknown action.")).await?;
+            return Ok((csrf, page).into_response());
+        }
     };
     let page = users_page(&state, l, &csrf, &user, shown, notice).await?;
     Ok((csrf, render(&page)).into_response())
@@ -386,13 +475,7 @@ pub async fn user_action(
 /// The account form has a repeated field (`role=a&role=b`), which serde_urlencoded cannot collect
 /// into a Vec, so it is gathered from the checked name/value pairs.
 fn user_form(pairs: Vec<(String, String)>) -> Result<UserForm, AppError> {
-    let mut form = UserForm {
-        action: String::new(),
-        username: String::new(),
-        display_name: String::new(),
-        email: String::new(),
-        role: Vec::new(),
-    };
+    let mut form = UserForm::default();
     for (k, v) in pairs {
         match k.as_str() {
             "action" => form.action = v,
@@ -417,9 +500,10 @@ fn user_form(pairs: Vec<(String, String)>) -> Result<UserForm, AppError> {
 pub struct SetupPage {
     pub chrome: Chrome,
     pub csrf: String,
-    pub display_name: String,
+    pub nav: super::common::Nav,
     pub message: Option<String>,
     pub totp: Option<accounts::NewTotp>,
+    pub totp_shown: Option<super::common::TotpShown>,
 }
 
 /// The first sign-in of an account someone else made or reset.
@@ -435,9 +519,10 @@ pub async fn setup_form(
     let page = SetupPage {
         chrome: Chrome::new(l, &state.settings.organisation, ""),
         csrf: token_of(&csrf, l)?,
-        display_name: user.display_name.clone(),
+        nav: super::common::Nav::of(&user),
         message: None,
         totp: None,
+        totp_shown: None,
     };
     Ok((csrf, render(&page)).into_response())
 }
@@ -465,8 +550,9 @@ pub async fn setup(
         Ok(SetupPage {
             chrome: Chrome::new(l, &state.settings.organisation, ""),
             csrf: token_of(&csrf, l)?,
-            display_name: user.display_name.clone(),
+            nav: super::common::Nav::of(&user),
             message,
+            totp_shown: totp.as_ref().map(|t| super::common::TotpShown::new(&t.base32, &t.url)),
             totp,
         })
     };

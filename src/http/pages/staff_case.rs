@@ -1,12 +1,12 @@
 //! The case page an officer works on: the sealed content opened with the unit key, messages with
 //! the reporter, triage, hand-over to another unit, links to measures and identity requests.
 use super::common::{internal, token_of};
-use super::render::{Chrome, render};
+use super::render::{Chrome, render, render_with_status};
 use super::staff::{Choice, current_deadline, parse_date};
 use crate::domain::complaint::Status;
 use crate::domain::submission;
 use crate::domain::text::BoundedText;
-use crate::domain::triage::{Action, Agency, Outcome, RejectionReason};
+use crate::domain::triage::{Action, Agency, Outcome, RejectionReason, TriageError};
 use crate::http::error::{AppError, PageError};
 use crate::http::form::{csrf_form, csrf_forms, csrf_pairs};
 use crate::http::lang::Lang;
@@ -17,6 +17,7 @@ use askama::Template;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_csrf::CsrfToken;
 use serde::Deserialize;
@@ -53,7 +54,10 @@ pub struct CasePage {
     pub channel: &'static str,
     pub anonymous: bool,
     pub unit: String,
+    /// Why the case is with its unit, in words.
     pub routing_rule: String,
+    /// ผู้แจ้งเบาะแส on the corruption track, ผู้แจ้ง otherwise.
+    pub reporter_word: &'static str,
     pub received_on: String,
     pub acknowledge_due: String,
     pub result_due: String,
@@ -116,6 +120,40 @@ pub struct CaseForms {
     pub identity_reason: String,
     pub identity_error: Option<String>,
     pub file_error: Option<String>,
+    /// The message to the reporter as typed, and its problem.
+    pub message: String,
+    pub message_error: Option<String>,
+    /// The triage form as filled in, and its problem, with the id of the field it concerns.
+    pub action: String,
+    pub outcome: String,
+    pub agency: String,
+    pub reason: String,
+    pub note: String,
+    pub status_field: &'static str,
+    pub status_error: Option<String>,
+    /// The unit chosen for a hand-over that waits for its confirmation.
+    pub handover: Option<Choice>,
+    pub handover_error: Option<String>,
+}
+
+impl CaseForms {
+    /// (field id, message) of every problem, for the page's error summary.
+    pub fn problems(&self) -> Vec<(&'static str, &str)> {
+        let mut out = Vec::new();
+        if let Some(e) = &self.identity_error {
+            out.push(("identity_reason", e.as_str()));
+        }
+        if let Some(e) = &self.message_error {
+            out.push(("message", e.as_str()));
+        }
+        if let Some(e) = &self.status_error {
+            out.push((self.status_field, e.as_str()));
+        }
+        if let Some(e) = &self.handover_error {
+            out.push(("unit", e.as_str()));
+        }
+        out
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -123,6 +161,36 @@ pub struct CaseForms {
 pub struct CaseQuery {
     #[serde(default)]
     done: String,
+}
+
+/// The routing rule stored with a case, as officers read it.
+fn rule_label(rule: &str, l: Lang) -> String {
+    match rule.split_once(':') {
+        Some(("category", code)) => {
+            let category = crate::domain::complaint::Category::from_code(code)
+                .map(|c| l.t(c.label_th(), c.label_en()))
+                .unwrap_or(code);
+            format!("{} {category}", l.t("ส่งตามประเภทเรื่อง:", "routed by category:"))
+        }
+        _ => match rule {
+            "default" => l.t("หน่วยงานรับเรื่องตั้งต้น", "the default receiving unit"),
+            "conflict" => l.t(
+                "เรื่องเกี่ยวกับหน่วยงานที่ปกติรับเรื่อง จึงส่งหน่วยงานสำรอง",
+                "it concerns the usual unit, so it went to the alternate",
+            ),
+            "reassigned" => l.t("รับโอนจากหน่วยงานอื่น", "handed over from another unit"),
+            _ => "",
+        }
+        .to_owned(),
+    }
+}
+
+/// What the staff pages call the person who filed: ผู้แจ้งเบาะแส on the corruption track.
+pub fn reporter_word(track: &str, l: Lang) -> &'static str {
+    match crate::domain::complaint::Track::from_code(track) {
+        Some(crate::domain::complaint::Track::Corruption) => l.t("ผู้แจ้งเบาะแส", "whistleblower"),
+        _ => l.t("ผู้แจ้ง", "reporter"),
+    }
 }
 
 fn text(t: &Option<BoundedText>) -> String {
@@ -161,7 +229,7 @@ pub async fn case_page(
         };
         let page = TombstonePage {
             csrf: token_of(&csrf, l)?,
-            display_name: user.display_name.clone(),
+            nav: super::common::Nav::of(&user),
             reference: row.reference.clone(),
             track: crate::domain::complaint::Track::from_code(&row.track)
                 .map(|t| l.t(t.label_th(), t.label_en()))
@@ -185,7 +253,7 @@ pub async fn case_page(
 pub struct TombstonePage {
     pub chrome: Chrome,
     pub csrf: String,
-    pub display_name: String,
+    pub nav: super::common::Nav,
     pub reference: String,
     pub track: &'static str,
     pub received_on: String,
@@ -288,6 +356,7 @@ pub async fn case_view(
             .collect(),
         evidence: super::common::EvidenceField {
             error: forms.file_error.clone(),
+            for_staff: true,
             ..super::common::EvidenceField::new(&state.evidence.limits)
         },
         forms,
@@ -298,7 +367,8 @@ pub async fn case_view(
         channel: l.t(case.channel.label_th(), case.channel.label_en()),
         anonymous: case.row.anonymous,
         unit: unit_name(&case.row.unit_code),
-        routing_rule: case.row.routing_rule.clone(),
+        routing_rule: rule_label(&case.row.routing_rule, l),
+        reporter_word: reporter_word(&case.row.track, l),
         received_on: date(&case.row.received_on),
         acknowledge_due: date(&case.row.acknowledge_due),
         result_due: date(&case.row.result_due),
@@ -370,8 +440,15 @@ pub struct StaffMessageForm {
     message: String,
 }
 
+/// Back to the case page after a change, at the section the change concerns. (Only redirects carry a
+/// fragment: a page that comes back with errors has none, so its error summary takes the focus.)
 fn after(reference: &str, done: &str) -> Response {
-    Redirect::to(&format!("/staff/cases/{reference}?done={done}")).into_response()
+    let section = match done {
+        "message" => "#messages",
+        "files" => "#files",
+        _ => "",
+    };
+    Redirect::to(&format!("/staff/cases/{reference}?done={done}{section}")).into_response()
 }
 
 fn refused(l: Lang, e: crate::domain::triage::TriageError) -> PageError {
@@ -393,13 +470,38 @@ pub async fn send_message(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, PageError> {
     let form: StaffMessageForm = csrf_form(body, &csrf, l)?;
-    let text = submission::parse_message(&form.message).map_err(|problem| {
-        PageError(AppError::Validation(vec![submission::FieldError { field: "message", problem }]), l)
-    })?;
-    match work::send_message(&state, &user, &reference, text).await.map_err(internal(l))? {
-        work::Done::Ok => Ok(after(&reference, "message")),
-        work::Done::NotFound => Err(PageError(AppError::NotFound, l)),
-        work::Done::Refused(e) => Err(refused(l, e)),
+    let problem = match submission::parse_message(&form.message) {
+        Ok(text) => match work::send_message(&state, &user, &reference, text).await.map_err(internal(l))? {
+            work::Done::Ok => return Ok(after(&reference, "message")),
+            work::Done::NotFound => return Err(PageError(AppError::NotFound, l)),
+            work::Done::Refused(e) => refused_text(l, e),
+        },
+        Err(problem) if l.is_en() => problem.message_en(),
+        Err(problem) => problem.message_th(),
+    };
+    let forms = CaseForms { message: form.message, message_error: Some(problem), ..CaseForms::default() };
+    again(&state, l, csrf, &user, &reference, forms).await
+}
+
+/// The case page again, with what the officer typed and the problem next to its field.
+pub(super) async fn again(
+    state: &AppState,
+    l: Lang,
+    csrf: CsrfToken,
+    user: &crate::staff::auth::StaffUser,
+    reference: &str,
+    forms: CaseForms,
+) -> Result<Response, PageError> {
+    let page = case_view(state, l, token_of(&csrf, l)?, user, reference, None, forms)
+        .await?
+        .ok_or(PageError(AppError::NotFound, l))?;
+    Ok((csrf, render_with_status(&page, StatusCode::UNPROCESSABLE_ENTITY)).into_response())
+}
+
+fn refused_text(l: Lang, e: crate::domain::triage::TriageError) -> String {
+    match refused(l, e).0 {
+        AppError::Conflict { en, th } => l.t(th, en).to_owned(),
+        _ => String::new(),
     }
 }
 
@@ -426,21 +528,25 @@ pub(super) const BAD_ACTION: AppError = AppError::BadRequest {
     th: "กรุณาเลือกการดำเนินการ พร้อมผลหรือเหตุผลที่ต้องระบุ",
 };
 
-fn parse_action(f: &StatusForm) -> Result<Action, AppError> {
+/// The action the triage form asks for, or the field that is missing and what to say about it.
+fn parse_action(f: &StatusForm, l: Lang) -> Result<Action, (&'static str, &'static str)> {
+    let choose_outcome = ("outcome", l.t("กรุณาเลือกผลการดำเนินการ", "Choose the outcome"));
+    let choose_agency = ("agency", l.t("กรุณาเลือกหน่วยงานจากรายการ", "Choose an agency from the list"));
+    let choose_reason = ("reason", l.t("กรุณาเลือกเหตุผลที่ไม่รับไว้พิจารณา", "Choose the reason for not accepting"));
     Ok(match f.action.as_str() {
         "acknowledge" => Action::Acknowledge,
         "start" => Action::Start,
         "conclude" => Action::Conclude {
-            outcome: Outcome::from_code(&f.outcome).ok_or(BAD_ACTION)?,
+            outcome: Outcome::from_code(&f.outcome).ok_or(choose_outcome)?,
             agency: match f.agency.as_str() {
                 "" => None,
-                a => Some(Agency::from_code(a).ok_or(BAD_ACTION)?),
+                a => Some(Agency::from_code(a).ok_or(choose_agency)?),
             },
         },
         "not_accept" => {
-            Action::NotAccept { reason: RejectionReason::from_code(&f.reason).ok_or(BAD_ACTION)? }
+            Action::NotAccept { reason: RejectionReason::from_code(&f.reason).ok_or(choose_reason)? }
         }
-        _ => return Err(BAD_ACTION),
+        _ => return Err(("action", l.t("กรุณาเลือกการดำเนินการ", "Choose an action"))),
     })
 }
 
@@ -453,14 +559,37 @@ pub async fn change_status(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, PageError> {
     let form: StatusForm = csrf_form(body, &csrf, l)?;
-    let action = parse_action(&form).map_err(|e| PageError(e, l))?;
-    let note = BoundedText::parse_optional(&form.note, submission::MAX_MESSAGE)
-        .map_err(|_| PageError(BAD_ACTION, l))?;
-    match work::transition(&state, &user, &reference, action, note).await.map_err(internal(l))? {
-        work::Done::Ok => Ok(after(&reference, "status")),
-        work::Done::NotFound => Err(PageError(AppError::NotFound, l)),
-        work::Done::Refused(e) => Err(refused(l, e)),
-    }
+    let note = BoundedText::parse_optional(&form.note, submission::MAX_MESSAGE);
+    let problem = match (parse_action(&form, l), note) {
+        (Err((field, message)), _) => (field, message.to_owned()),
+        (Ok(_), Err(_)) => (
+            "note",
+            l.t(
+                "บันทึกเหตุผลยาวเกินไปหรือมีอักขระที่ไม่อนุญาต",
+                "The note is too long or has characters that are not allowed",
+            )
+            .to_owned(),
+        ),
+        (Ok(action), Ok(note)) => {
+            match work::transition(&state, &user, &reference, action, note).await.map_err(internal(l))? {
+                work::Done::Ok => return Ok(after(&reference, "status")),
+                work::Done::NotFound => return Err(PageError(AppError::NotFound, l)),
+                work::Done::Refused(e @ TriageError::AgencyMissing) => ("agency", refused_text(l, e)),
+                work::Done::Refused(e) => ("action", refused_text(l, e)),
+            }
+        }
+    };
+    let forms = CaseForms {
+        action: form.action,
+        outcome: form.outcome,
+        agency: form.agency,
+        reason: form.reason,
+        note: form.note,
+        status_field: problem.0,
+        status_error: Some(problem.1),
+        ..CaseForms::default()
+    };
+    again(&state, l, csrf, &user, &reference, forms).await
 }
 
 #[derive(Deserialize)]
@@ -470,9 +599,13 @@ pub struct ReassignForm {
     authenticity_token: String,
     #[serde(default)]
     unit: String,
+    /// "1" once the officer confirmed, on the page that names the unit and what a hand-over means.
+    #[serde(default)]
+    confirm: String,
 }
 
-/// Hands the case to another unit (re-sealed to its key); the old unit loses access.
+/// Hands the case to another unit (re-sealed to its key); the old unit loses access. The first
+/// post only asks for confirmation; the second, with `confirm=1`, does it.
 pub async fn reassign(
     State(state): State<AppState>,
     l: Lang,
@@ -482,16 +615,31 @@ pub async fn reassign(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, PageError> {
     let form: ReassignForm = csrf_form(body, &csrf, l)?;
+    let Some(unit) = state.settings.unit(&form.unit) else {
+        let message = l.t("กรุณาเลือกหน่วยงานที่จะส่งเรื่องไป", "Choose the unit to hand the case to");
+        let forms = CaseForms { handover_error: Some(message.to_owned()), ..CaseForms::default() };
+        return again(&state, l, csrf, &user, &reference, forms).await;
+    };
+    if form.confirm != "1" {
+        let label = l.t(&unit.name_th, &unit.name_en).to_owned();
+        let choice = Choice { code: unit.code.clone(), label, selected: true };
+        let forms = CaseForms { handover: Some(choice), ..CaseForms::default() };
+        let page = case_view(&state, l, token_of(&csrf, l)?, &user, &reference, None, forms)
+            .await?
+            .ok_or(PageError(AppError::NotFound, l))?;
+        return Ok((csrf, render(&page)).into_response());
+    }
     match work::reassign(&state, &user, &reference, &form.unit).await.map_err(internal(l))? {
         work::Done::Ok => Ok(Redirect::to("/staff?done=reassigned").into_response()),
         work::Done::NotFound => Err(PageError(AppError::NotFound, l)),
-        work::Done::Refused(_) => Err(PageError(
-            AppError::Conflict {
-                en: "Choose another configured unit; a closed case stays where it is.",
-                th: "กรุณาเลือกหน่วยงานอื่นที่กำหนดไว้ เรื่องที่ยุติแล้วไม่สามารถโอนได้",
-            },
-            l,
-        )),
+        work::Done::Refused(_) => {
+            let message = l.t(
+                "กรุณาเลือกหน่วยงานอื่นที่กำหนดไว้ เรื่องที่ยุติแล้วไม่สามารถโอนได้",
+                "Choose another configured unit; a closed case stays where it is.",
+            );
+            let forms = CaseForms { handover_error: Some(message.to_owned()), ..CaseForms::default() };
+            again(&state, l, csrf, &user, &reference, forms).await
+        }
     }
 }
 
