@@ -110,12 +110,13 @@ if [[ -d $DATA/evidence ]]; then
 fi
 
 # Anything else in the data dir is not part of the documented layout: say so
-# rather than silently copying files of unknown consistency.
+# rather than silently copying files of unknown consistency. The first administrator's initial
+# credentials (first-administrator.txt, deleted after the first sign-in) are never backed up.
 while IFS= read -r -d '' extra; do
     printf 'backup.sh: warning: not backed up: %s\n' "$extra" >&2
 done < <(find "$DATA" -mindepth 1 -maxdepth 1 \
     ! -name secrets ! -name evidence ! -name audit-anchor ! -name 'rongrian.db' ! -name 'rongrian.db-wal' \
-    ! -name 'rongrian.db-shm' ! -name 'rongrian.db-journal' -print0)
+    ! -name 'rongrian.db-shm' ! -name 'rongrian.db-journal' ! -name first-administrator.txt -print0)
 
 {
     printf 'format=rongrian-backup-1\n'
