@@ -64,6 +64,31 @@ pub fn open_json<T: serde::de::DeserializeOwned>(
 mod tests {
     use super::*;
 
+    proptest::proptest! {
+        #[test]
+        fn padding_covers_the_value_and_lands_on_a_bucket(len in 0usize..2_000_000) {
+            let padded = padded_len(len);
+            proptest::prop_assert!(padded >= len && padded >= SMALLEST_BUCKET);
+            // A bucket: a power of two up to 64 KiB, then a multiple of 64 KiB.
+            proptest::prop_assert!(
+                (padded <= LARGEST_DOUBLING_BUCKET && padded.is_power_of_two())
+                    || padded.is_multiple_of(LARGEST_DOUBLING_BUCKET)
+            );
+            proptest::prop_assert_eq!(padded_len(padded), padded, "a bucket pads to itself");
+            proptest::prop_assert!(padded_len(len + 1) >= padded, "monotonic");
+            // The cost is bounded: at most double below 64 KiB, at most 64 KiB more above.
+            proptest::prop_assert!(padded <= (2 * len).max(SMALLEST_BUCKET) || padded < len + LARGEST_DOUBLING_BUCKET);
+        }
+
+        #[test]
+        fn sealed_json_opens_to_what_was_sealed(text in ".{0,3000}") {
+            let id = x25519::Identity::generate();
+            let sealed = seal_json(&serde_json::json!({ "text": text }), &[&id.to_public()]).unwrap();
+            let opened: serde_json::Value = open_json(&sealed, &id).unwrap();
+            proptest::prop_assert_eq!(opened["text"].as_str(), Some(text.as_str()));
+        }
+    }
+
     #[test]
     fn buckets_double_then_grow_by_64k() {
         assert_eq!(padded_len(0), 1024);

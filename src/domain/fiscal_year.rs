@@ -145,3 +145,43 @@ mod tests {
         assert_eq!(FiscalYear::containing(Date::MIN).be_year(), 0);
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn any_date() -> impl Strategy<Value = Date> {
+        // 1957 to 2156 CE: fiscal years BE 2500 to 2700, the range `from_be` accepts.
+        (0i64..73_000).prop_map(|d| {
+            Date::from_calendar_date(1957, Month::January, 1).unwrap() + time::Duration::days(d)
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn a_date_lies_within_its_fiscal_year(date in any_date()) {
+            let fy = FiscalYear::containing(date);
+            prop_assert!(fy.contains(date));
+            prop_assert!(fy.first_day() <= date && date <= fy.last_day());
+            prop_assert_eq!((fy.first_day().month(), fy.first_day().day()), (Month::October, 1));
+            prop_assert_eq!((fy.last_day().month(), fy.last_day().day()), (Month::September, 30));
+            prop_assert_eq!(i32::from(fy.be_year()), fy.last_day().year() + 543);
+        }
+
+        #[test]
+        fn consecutive_years_meet_without_a_gap(date in any_date()) {
+            let fy = FiscalYear::containing(date);
+            let next = FiscalYear::containing(fy.last_day().next_day().unwrap());
+            prop_assert_eq!(next.be_year(), fy.be_year() + 1);
+            prop_assert_eq!(next.first_day(), fy.last_day().next_day().unwrap());
+            prop_assert_eq!(FiscalYear::from_be(i64::from(fy.be_year())), Ok(fy));
+        }
+
+        #[test]
+        fn from_be_accepts_exactly_its_range(year in -10_000i64..10_000) {
+            prop_assert_eq!(FiscalYear::from_be(year).is_ok(), (2500..=2700).contains(&year));
+        }
+    }
+}
