@@ -129,6 +129,27 @@ pub fn load_secrets(paths: &DataPaths) -> Result<Secrets, SetupError> {
     })
 }
 
+/// A stored map of fingerprints (configuration sections, secrets); empty when none is stored yet.
+async fn stored_fingerprints(
+    conn: &mut sqlx::AnyConnection,
+    key: &str,
+) -> Result<std::collections::BTreeMap<String, String>, SetupError> {
+    let text = installation::get(conn, key).await?;
+    Ok(text.as_deref().and_then(|t| serde_json::from_str(t).ok()).unwrap_or_default())
+}
+
+async fn store_fingerprints<K: serde::Serialize + Ord>(
+    conn: &mut sqlx::AnyConnection,
+    key: &str,
+    prints: &std::collections::BTreeMap<K, String>,
+) -> Result<(), SetupError> {
+    let text = serde_json::to_string(prints).map_err(|_| SetupError::Io {
+        path: PathBuf::from(key),
+        reason: "cannot serialise the fingerprints".into(),
+    })?;
+    Ok(installation::set(conn, key, &text).await?)
+}
+
 /// A fingerprint of a secret that reveals nothing of it (a keyed hash with a fixed context).
 fn fingerprint(key: &[u8; 32]) -> String {
     let hash = blake3::derive_key("rongrian secret fingerprint v1", key);
@@ -152,20 +173,14 @@ pub async fn check_secret_fingerprints(
     .into_iter()
     .collect();
     let mut tx = store.begin().await.map_err(StorageError::from)?;
-    let stored = installation::get(&mut tx, installation::SECRET_FINGERPRINTS).await?;
-    let stored: std::collections::BTreeMap<String, String> =
-        stored.as_deref().and_then(|t| serde_json::from_str(t).ok()).unwrap_or_default();
+    let stored = stored_fingerprints(&mut tx, installation::SECRET_FINGERPRINTS).await?;
     let differ: Vec<&str> =
         now.iter().filter(|(k, v)| stored.get(**k).is_some_and(|s| s != *v)).map(|(k, _)| *k).collect();
     if !differ.is_empty() {
         return Err(SetupError::SecretsMismatch { dir: paths.secrets_dir.clone(), files: differ.join(", ") });
     }
     if now.iter().any(|(k, _)| !stored.contains_key(*k)) {
-        let text = serde_json::to_string(&now).map_err(|_| SetupError::Io {
-            path: PathBuf::from("fingerprints"),
-            reason: "cannot serialise".into(),
-        })?;
-        installation::set(&mut tx, installation::SECRET_FINGERPRINTS, &text).await?;
+        store_fingerprints(&mut tx, installation::SECRET_FINGERPRINTS, &now).await?;
         tx.commit().await.map_err(StorageError::from)?;
     }
     Ok(())
@@ -358,20 +373,14 @@ pub async fn record_configuration(
     audit_key: &AuditKey,
 ) -> Result<Vec<String>, SetupError> {
     let now = settings.fingerprints();
-    let text = serde_json::to_string(&now).map_err(|_| SetupError::Io {
-        path: PathBuf::from("configuration"),
-        reason: "cannot serialise the fingerprints".into(),
-    })?;
     let mut tx = store.begin().await.map_err(StorageError::from)?;
-    let before = installation::get(&mut tx, installation::CONFIG_FINGERPRINTS).await?;
-    let before: std::collections::BTreeMap<String, String> =
-        before.as_deref().and_then(|t| serde_json::from_str(t).ok()).unwrap_or_default();
+    let before = stored_fingerprints(&mut tx, installation::CONFIG_FINGERPRINTS).await?;
     let changed: Vec<String> =
         now.iter().filter(|(k, v)| before.get(**k) != Some(*v)).map(|(k, _)| (*k).to_owned()).collect();
     if changed.is_empty() {
         return Ok(changed);
     }
-    installation::set(&mut tx, installation::CONFIG_FINGERPRINTS, &text).await?;
+    store_fingerprints(&mut tx, installation::CONFIG_FINGERPRINTS, &now).await?;
     let detail =
         if before.is_empty() { "first start".to_owned() } else { format!("sections={}", changed.join(",")) };
     let today = clock.today().to_string();
@@ -456,15 +465,9 @@ pub async fn rotate_totp_key(
                 .map_err(StorageError::from)?;
             count += 1;
         }
-        let stored = installation::get(&mut tx, installation::SECRET_FINGERPRINTS).await?;
-        let mut prints: std::collections::BTreeMap<String, String> =
-            stored.as_deref().and_then(|t| serde_json::from_str(t).ok()).unwrap_or_default();
+        let mut prints = stored_fingerprints(&mut tx, installation::SECRET_FINGERPRINTS).await?;
         prints.insert("totp.key".into(), fingerprint(&new_key));
-        let text = serde_json::to_string(&prints).map_err(|_| SetupError::Io {
-            path: PathBuf::from("fingerprints"),
-            reason: "cannot serialise".into(),
-        })?;
-        installation::set(&mut tx, installation::SECRET_FINGERPRINTS, &text).await?;
+        store_fingerprints(&mut tx, installation::SECRET_FINGERPRINTS, &prints).await?;
         let today = clock.today().to_string();
         let detail = format!("resealed={count}");
         let entry = AuditEntry {

@@ -210,7 +210,8 @@ impl AppError {
         }
     }
 
-    fn retry_after(&self, response: &mut Response) {
+    /// Headers that belong to the error: Retry-After, WWW-Authenticate.
+    fn extra_headers(&self, response: &mut Response) {
         if let AppError::RateLimited { retry_after_secs } = self
             && let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string())
         {
@@ -244,7 +245,7 @@ impl IntoResponse for PageError {
         error.log();
         let page = ErrorPage::new(lang, error.status().as_u16(), error.message_th(), error.message_en());
         let mut response = render_with_status(&page, error.status());
-        error.retry_after(&mut response);
+        error.extra_headers(&mut response);
         response
     }
 }
@@ -272,7 +273,7 @@ impl IntoResponse for ApiError {
                 .collect();
         }
         let mut response = (error.status(), Json(body)).into_response();
-        error.retry_after(&mut response);
+        error.extra_headers(&mut response);
         response
     }
 }

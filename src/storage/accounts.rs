@@ -27,7 +27,6 @@ pub struct AccountRow {
     pub wrapped_personal_key: Vec<u8>,
     pub personal_recipient: String,
     pub totp_secret: Vec<u8>,
-    pub totp_last_step: i64,
     pub disabled: bool,
     pub pending_setup: bool,
     pub email: Option<String>,
@@ -35,7 +34,7 @@ pub struct AccountRow {
 
 // Booleans are read through CAST: sqlx's Any driver cannot decode SQLite's BOOLEAN declared type.
 const ACCOUNT_COLUMNS: &str = "id, username, display_name, roles, password_hash, key_salt, wrapped_personal_key, \
-     personal_recipient, totp_secret, totp_last_step, CAST(disabled AS INTEGER), pending_setup, email";
+     personal_recipient, totp_secret, CAST(disabled AS INTEGER), pending_setup, email";
 
 fn account(r: &AnyRow) -> Result<AccountRow, sqlx::Error> {
     Ok(AccountRow {
@@ -48,10 +47,9 @@ fn account(r: &AnyRow) -> Result<AccountRow, sqlx::Error> {
         wrapped_personal_key: r.try_get(6)?,
         personal_recipient: r.try_get(7)?,
         totp_secret: r.try_get(8)?,
-        totp_last_step: r.try_get(9)?,
-        disabled: r.try_get::<i64, _>(10)? != 0,
-        pending_setup: r.try_get::<i64, _>(11)? != 0,
-        email: r.try_get(12)?,
+        disabled: r.try_get::<i64, _>(9)? != 0,
+        pending_setup: r.try_get::<i64, _>(10)? != 0,
+        email: r.try_get(11)?,
     })
 }
 

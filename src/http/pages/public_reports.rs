@@ -43,6 +43,21 @@ fn public_as_of(today: time::Date) -> time::Date {
     month_start.previous_day().unwrap_or(month_start)
 }
 
+/// The asked-for year's figures as the public pages show them. They stop at the last completed
+/// month: day-fresh counts would let anyone watching learn the day a report came in.
+async fn public_figures(
+    state: &AppState,
+    query: QueryResult<YearQuery>,
+    l: Lang,
+) -> Result<(FiscalYear, crate::report::ReportData), PageError> {
+    let Query(q) = query.map_err(|_| PageError(BAD_YEAR, l))?;
+    let fy = year(&q.fy, state).map_err(|e| PageError(e, l))?;
+    let as_of = public_as_of(state.clock.today());
+    let data =
+        crate::report::load_from(&state.store, &state.settings, fy, as_of).await.map_err(internal(l))?;
+    Ok((fy, data))
+}
+
 /// The fiscal years offered: this one and the four before it.
 fn years(state: &AppState, chosen: FiscalYear) -> Vec<(String, String, bool)> {
     let now = FiscalYear::containing(state.clock.today());
@@ -58,15 +73,8 @@ pub async fn statistics(
     l: Lang,
     query: QueryResult<YearQuery>,
 ) -> Result<Response, PageError> {
-    let Query(q) = query.map_err(|_| PageError(BAD_YEAR, l))?;
-    let fy = year(&q.fy, &state).map_err(|e| PageError(e, l))?;
-    // The public page stops at the last completed month: day-fresh counts would let anyone watching
-    // it learn the day a report came in.
-    let today = state.clock.today();
-    let mut data = crate::report::load_from(&state.store, &state.settings, fy, public_as_of(today))
-        .await
-        .map_err(internal(l))?;
-    data.report_day = today;
+    let (fy, mut data) = public_figures(&state, query, l).await?;
+    data.report_day = state.clock.today();
     let nums = Numerals::Thai;
     let f = &data.figures;
     let track = |t: &str| f.by_track.get(t).copied().unwrap_or(0);
@@ -180,12 +188,7 @@ pub async fn protection(
     l: Lang,
     query: QueryResult<YearQuery>,
 ) -> Result<Response, PageError> {
-    let Query(q) = query.map_err(|_| PageError(BAD_YEAR, l))?;
-    let fy = year(&q.fy, &state).map_err(|e| PageError(e, l))?;
-    let today = state.clock.today();
-    let data = crate::report::load_from(&state.store, &state.settings, fy, public_as_of(today))
-        .await
-        .map_err(internal(l))?;
+    let (fy, data) = public_figures(&state, query, l).await?;
     let nums = Numerals::Thai;
     Ok(render(&ProtectionPage {
         chrome: Chrome::new(l, &state.settings.organisation, "/protection"),
