@@ -96,9 +96,10 @@ async fn mail_survives_an_smtp_outage_and_carries_no_content(db: Db) {
     let inbox = start_smtp(port);
     assert_eq!(run_once(state, &state.mailer).await.expect("pass"), 0, "still backing off");
     app.clock.advance(Duration::from_secs(31));
+    // This pass sends it, or the service's own worker does if its first pass (at start-up) was
+    // still running on a loaded machine; either way it goes out once, which the inbox shows.
     let n = run_once(state, &state.mailer).await.expect("pass");
-    if n != 1 {
-        // Say why, if it ever fails again (it did once under parallel load).
+    if inbox.mails.lock().expect("inbox").is_empty() {
         let mut conn = state.store.pool().acquire().await.expect("conn");
         let rows: Vec<(i64, i64, Option<String>)> = rongrian::storage::outbox::troubled(&mut conn)
             .await
