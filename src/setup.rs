@@ -441,7 +441,7 @@ pub async fn rotate_totp_key(
         let (old_steps, new_steps) =
             (TimeSealer::new(TOTP_STEP, &secrets.totp_key), TimeSealer::new(TOTP_STEP, &new_key));
         let rows = sqlx::query("SELECT id, totp_secret, sealed_totp_step FROM accounts")
-            .fetch_all(&mut **tx)
+            .fetch_all(&mut *tx)
             .await
             .map_err(StorageError::from)?;
         let mut count = 0;
@@ -460,7 +460,7 @@ pub async fn rotate_totp_key(
                 .bind(resealed)
                 .bind(step)
                 .bind(id)
-                .execute(&mut **tx)
+                .execute(&mut *tx)
                 .await
                 .map_err(StorageError::from)?;
             count += 1;

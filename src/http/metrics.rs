@@ -56,6 +56,10 @@ pub struct Metrics {
     lookups: Counter,
     rejections: Family<GroupLabels, Counter>,
     outbox_depth: Gauge,
+    /// Read from the store at each scrape: writes committed and the commits that carried them
+    /// (their ratio is how well group commit batches).
+    db_writes: Gauge,
+    db_commits: Gauge,
 }
 
 impl Default for Metrics {
@@ -73,6 +77,7 @@ impl Metrics {
         let lookups = Counter::default();
         let rejections = Family::<GroupLabels, Counter>::default();
         let outbox_depth = Gauge::default();
+        let (db_writes, db_commits) = (Gauge::default(), Gauge::default());
         registry.register(
             "http_requests",
             "HTTP requests answered, by route template and status",
@@ -91,7 +96,27 @@ impl Metrics {
         );
         registry.register("rate_limited", "Requests refused by a rate limiter, by group", rejections.clone());
         registry.register("outbox_depth", "Mails waiting in the outbox (not given up)", outbox_depth.clone());
-        Self { registry, requests, latency, submissions, lookups, rejections, outbox_depth }
+        registry.register(
+            "db_writes_committed",
+            "Write transactions committed since start",
+            db_writes.clone(),
+        );
+        registry.register(
+            "db_commits",
+            "Database commits since start (writes waiting together share one)",
+            db_commits.clone(),
+        );
+        Self {
+            registry,
+            requests,
+            latency,
+            submissions,
+            lookups,
+            rejections,
+            outbox_depth,
+            db_writes,
+            db_commits,
+        }
     }
 
     pub fn submitted(&self, channel: &'static str) {
@@ -143,6 +168,9 @@ pub async fn scrape(State(state): State<AppState>) -> Response {
     {
         state.metrics.outbox_depth.set(depth);
     }
+    let writes = state.store.write_stats();
+    state.metrics.db_writes.set(i64::try_from(writes.writes).unwrap_or(i64::MAX));
+    state.metrics.db_commits.set(i64::try_from(writes.batches).unwrap_or(i64::MAX));
     match state.metrics.encode() {
         Ok(text) => {
             ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], text)

@@ -5,6 +5,7 @@ pub mod attachments;
 pub mod audit;
 pub mod cases;
 pub mod custody;
+pub mod group_commit;
 pub mod installation;
 pub mod measures;
 pub mod outbox;
@@ -12,6 +13,7 @@ pub mod report_figures;
 pub mod retention;
 pub mod units;
 
+pub use group_commit::{WriteStats, WriteTx};
 use secrecy::{ExposeSecret, SecretString};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
@@ -64,39 +66,9 @@ pub enum Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
-    /// SQLite has one writer at a time. Writers take turns here, first come first served, and
-    /// are woken the moment the previous one commits; left to SQLite's busy handler they would
-    /// poll with sleeps of up to 100 ms, in no order, which is what made the latency tail.
-    write_turn: std::sync::Arc<tokio::sync::Mutex<()>>,
-}
-
-/// A write transaction, holding the writer's turn on SQLite until it commits or is dropped.
-pub struct WriteTx {
-    tx: sqlx::Transaction<'static, sqlx::Any>,
-    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
-}
-
-impl WriteTx {
-    pub async fn commit(self) -> Result<(), sqlx::Error> {
-        self.tx.commit().await
-    }
-
-    pub async fn rollback(self) -> Result<(), sqlx::Error> {
-        self.tx.rollback().await
-    }
-}
-
-impl std::ops::Deref for WriteTx {
-    type Target = sqlx::Transaction<'static, sqlx::Any>;
-    fn deref(&self) -> &Self::Target {
-        &self.tx
-    }
-}
-
-impl std::ops::DerefMut for WriteTx {
-    fn deref_mut(&mut self) -> &mut Self::Target {
-        &mut self.tx
-    }
+    /// Writers take turns on one connection, first come first served, and the writes waiting at
+    /// a moment commit together (see `group_commit`).
+    writes: std::sync::Arc<group_commit::GroupCommit>,
 }
 
 impl Store {
@@ -142,7 +114,12 @@ impl Store {
         if backend == Backend::Sqlite {
             pool.execute("PRAGMA journal_mode = WAL").await?;
         }
-        Ok(Self { pool, backend, write_turn: std::sync::Arc::default() })
+        // SQLite takes the write lock at once (`BEGIN IMMEDIATE`), so a batch that reads before it
+        // writes waits for another process's writer through `busy_timeout` instead of failing
+        // with "database is locked" when its snapshot went stale.
+        let begin_sql = if backend == Backend::Sqlite { "BEGIN IMMEDIATE" } else { "BEGIN" };
+        let writes = group_commit::GroupCommit::new(pool.clone(), begin_sql);
+        Ok(Self { pool, backend, writes })
     }
 
     pub async fn migrate(&self) -> Result<(), StorageError> {
@@ -158,22 +135,15 @@ impl Store {
         Ok(())
     }
 
-    /// Begins a transaction that writes. On SQLite it takes the write lock at once (`BEGIN
-    /// IMMEDIATE`), so a transaction that reads before it writes waits for another writer through
-    /// `busy_timeout` instead of failing with "database is locked" when its snapshot went stale.
+    /// Begins a transaction that writes: a savepoint in the batch being written, answered by
+    /// `WriteTx::commit` once that batch has committed.
     pub async fn begin(&self) -> Result<WriteTx, sqlx::Error> {
-        match self.backend {
-            Backend::Sqlite => {
-                // As long as SQLite would wait for its lock; then the same "busy" answer.
-                let turn =
-                    tokio::time::timeout(Duration::from_secs(10), self.write_turn.clone().lock_owned())
-                        .await
-                        .map_err(|_| sqlx::Error::PoolTimedOut)?;
-                let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-                Ok(WriteTx { tx, _turn: Some(turn) })
-            }
-            Backend::Postgres => Ok(WriteTx { tx: self.pool.begin().await?, _turn: None }),
-        }
+        self.writes.begin().await
+    }
+
+    /// How many writes have committed, in how many database commits.
+    pub fn write_stats(&self) -> WriteStats {
+        self.writes.stats()
     }
 
     pub fn pool(&self) -> &AnyPool {
@@ -185,6 +155,7 @@ impl Store {
     }
 
     pub async fn close(&self) {
+        self.writes.close().await;
         self.pool.close().await;
     }
 }

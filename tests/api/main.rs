@@ -13,6 +13,7 @@ mod evidence;
 mod evidence_memory;
 mod evidence_more;
 mod exact_time;
+mod group_commit;
 mod headers;
 mod limits;
 mod mail;
