@@ -94,7 +94,7 @@ async fn main() {
             .bind(content)
             .bind(identity)
             .bind(hash.to_vec())
-            .execute(&mut **tx)
+            .execute(&mut *tx)
             .await
             .expect("insert");
         tx.commit().await.expect("commit");

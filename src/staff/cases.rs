@@ -186,7 +186,7 @@ pub async fn send_message(
     let now = state.clock.now_utc().format(&Rfc3339).map_err(|_| StaffError::Corrupt("time"))?;
     let body = seal::seal_json(
         &SealedMessage { text, sent_at: now },
-        &[&unit.to_public(), &state.keyring.escrow, &reporter],
+        &[&reporter, &unit.to_public(), &state.keyring.escrow],
     )?;
     let today = state.clock.today().to_string();
     let mut tx = state.store.begin().await?;
@@ -351,7 +351,7 @@ async fn reseal_files(
         };
         let plain = seal::open(&f.meta, unit)?;
         let meta = if f.added_by == "reporter" {
-            seal::seal(&plain, &[new_unit, escrow, reporter])?
+            seal::seal(&plain, &[reporter, new_unit, escrow])?
         } else {
             seal::seal(&plain, &[new_unit, escrow])?
         };
@@ -393,9 +393,9 @@ async fn move_case(
     // Read again under the lock: whatever was added until now is re-sealed too.
     let sealed = cases::content_of(&mut tx, row.id).await?;
     // The padded plaintext is re-sealed as it is, so its size bucket stays the same.
-    let content = seal::seal(&seal::open(&sealed, unit)?, &[new_unit, escrow, reporter])?;
+    let content = seal::seal(&seal::open(&sealed, unit)?, &[reporter, new_unit, escrow])?;
     for m in cases::messages(&mut tx, row.id).await? {
-        let body = seal::seal(&seal::open(&m.body, unit)?, &[new_unit, escrow, reporter])?;
+        let body = seal::seal(&seal::open(&m.body, unit)?, &[reporter, new_unit, escrow])?;
         cases::reseal_message(&mut tx, m.id, &body).await?;
     }
     for e in cases::events(&mut tx, row.id).await? {

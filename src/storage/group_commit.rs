@@ -194,17 +194,16 @@ impl GroupCommit {
 
     /// Undoes what a dropped member left and replaces a broken connection.
     async fn tidy(&self, turn: &mut OwnedMutexGuard<Option<Writer>>) {
-        if let Some(w) = turn.as_mut() {
-            if w.savepoint_open {
-                if let Err(e) = w.undo_savepoint().await {
-                    w.abandon(&e).await;
-                }
-            }
-            if w.broken {
-                if let Some(w) = turn.take() {
-                    let _ = w.conn.close().await;
-                }
-            }
+        if let Some(w) = turn.as_mut()
+            && w.savepoint_open
+            && let Err(e) = w.undo_savepoint().await
+        {
+            w.abandon(&e).await;
+        }
+        if turn.as_ref().is_some_and(|w| w.broken)
+            && let Some(w) = turn.take()
+        {
+            let _ = w.conn.close().await;
         }
     }
 
@@ -215,12 +214,12 @@ impl GroupCommit {
             return;
         };
         self.tidy(&mut turn).await;
-        if let Some(w) = turn.as_mut() {
-            if w.in_tx && (force || self.waiting.load(Ordering::SeqCst) == 0) {
-                if let Err(e) = w.commit_batch(&self.stats).await {
-                    tracing::warn!(error = %e, "a write batch did not commit");
-                }
-            }
+        if let Some(w) = turn.as_mut()
+            && w.in_tx
+            && (force || self.waiting.load(Ordering::SeqCst) == 0)
+            && let Err(e) = w.commit_batch(&self.stats).await
+        {
+            tracing::warn!(error = %e, "a write batch did not commit");
         }
     }
 

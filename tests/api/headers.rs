@@ -14,7 +14,7 @@ const EXPECTED: &[(&str, &str)] = &[
     ("permissions-policy", "camera=()"),
 ];
 
-fn assert_headers(what: &str, response: &reqwest::Response, cache: &str) {
+pub fn assert_headers(what: &str, response: &reqwest::Response, cache: &str) {
     for (name, fragment) in EXPECTED {
         let value = response.headers().get(*name).and_then(|v| v.to_str().ok()).unwrap_or_default();
         assert!(value.contains(fragment), "{what}: {name} is `{value}`, expected `{fragment}`");

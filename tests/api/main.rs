@@ -26,6 +26,7 @@ mod public_reports;
 mod report;
 mod retention;
 mod secrets;
+mod security_matrix;
 mod staff;
 mod staff_accounts;
 mod submit;

@@ -522,6 +522,13 @@ pub struct StatusForm {
     note: String,
 }
 
+/// A file form that did not arrive as one (not multipart, or cut off).
+const MALFORMED_UPLOAD: AppError = AppError::BadRequest {
+    code: "malformed_upload",
+    en: "The files did not arrive as a file form. Choose them again on the case page and send the form.",
+    th: "ไม่ได้รับไฟล์ในรูปแบบที่ถูกต้อง กรุณาเลือกไฟล์จากหน้าเรื่องอีกครั้งแล้วส่งแบบฟอร์ม",
+};
+
 pub(super) const BAD_ACTION: AppError = AppError::BadRequest {
     code: "invalid_action",
     en: "Choose an action, and the outcome or reason it needs.",
@@ -678,11 +685,13 @@ pub async fn attach_files(
     Path(reference): Path<String>,
     multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Response, PageError> {
-    let multipart = multipart.map_err(|_| PageError(BAD_ACTION, l))?;
+    // Whether the case is this officer's comes first: a malformed body must not tell a
+    // non-member anything the 404 would not.
     let Some(slot) = crate::staff::evidence::slot(&state, &user, &reference).await.map_err(internal(l))?
     else {
         return Err(PageError(AppError::NotFound, l));
     };
+    let multipart = multipart.map_err(|_| PageError(MALFORMED_UPLOAD, l))?;
     let evidence = state.evidence.clone();
     let refusal = if slot.closed {
         Some(AppError::CaseClosed)
@@ -707,6 +716,11 @@ pub async fn attach_files(
         })
     });
     let upload = crate::http::upload::read(multipart, &evidence, 4096, &mut decide).await;
+    if upload.context.is_none() && upload.error.is_none() {
+        // No file part came, so the decision above never checked the form's token.
+        let token = upload.fields.iter().find(|(n, _)| n == "authenticity_token").map(|(_, v)| v.as_str());
+        csrf.verify(token.unwrap_or_default()).map_err(|_| PageError(AppError::Csrf, l))?;
+    }
     let problem = match (&upload.error, upload.context.is_some()) {
         (Some(AppError::Csrf), _) => return Err(PageError(AppError::Csrf, l)),
         (Some(e), true) => Some((e.status(), if l.is_en() { e.message_en() } else { e.message_th() })),
