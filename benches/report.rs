@@ -63,10 +63,22 @@ async fn main() {
              CASE WHEN i % 4 = 0 THEN 'substantiated' END FROM generate_series(1, 1000000) AS i"
         }
     };
-    sqlx::query(generate).execute(pool).await.expect("generate");
+    // BENCH_SPREAD=1: cases as varied as real ones (answers after 0 to 29 days, closings after 1 to
+    // 120, six categories), so nearly every case differs in what the figures group by.
+    let spread = std::env::var("BENCH_SPREAD").is_ok_and(|v| v == "1");
+    let generate = if spread { spread_out(generate, store.backend()) } else { generate.to_owned() };
+    sqlx::query(sqlx::AssertSqlSafe(generate)).execute(pool).await.expect("generate");
+    // Statistics as a running database has them (SQLite's ANALYZE; PostgreSQL's autovacuum, which
+    // also marks pages all-visible so the covering index is read alone).
+    let analyze = match store.backend() {
+        rongrian::storage::Backend::Sqlite => "ANALYZE",
+        rongrian::storage::Backend::Postgres => "VACUUM ANALYZE cases",
+    };
+    sqlx::query(analyze).execute(pool).await.expect("analyze");
     println!(
-        "backend: {:?}; generated {CASES} cases in {:.1} s",
+        "backend: {:?}; generated {CASES} {} cases in {:.1} s",
         store.backend(),
+        if spread { "varied" } else { "regular" },
         started.elapsed().as_secs_f64()
     );
     let fy = FiscalYear::from_be(2569).expect("fy");
@@ -91,6 +103,14 @@ async fn main() {
         data = Some(d);
     }
     let data = data.expect("loaded");
+    let mut conn = store.pool().acquire().await.expect("conn");
+    let groups =
+        rongrian::storage::report_figures::aggregates(&mut conn, fy, time::macros::date!(2026 - 11 - 01))
+            .await
+            .expect("aggregates")
+            .groups;
+    drop(conn);
+    println!("the figures' scan returned {groups} groups");
     println!(
         "figures (aggregate queries): {figures:.3} s; one GROUP BY scan: {scan:.3} s; ratio {:.2} (target <= 2) ({} cases)",
         figures / scan,
@@ -108,4 +128,24 @@ async fn main() {
         let out = bytes(&data, Section::Full, format, Numerals::Thai, &settings, true).expect("render");
         println!("render {name}: {:.1} ms ({} bytes)", t.elapsed().as_secs_f64() * 1000.0, out.len());
     }
+}
+
+/// The generator with random delays and categories.
+fn spread_out(generate: &str, backend: rongrian::storage::Backend) -> String {
+    let (ack, close, pick) = match backend {
+        rongrian::storage::Backend::Sqlite => {
+            ("abs(random()) % 30", "1 + abs(random()) % 120", "abs(random()) % 6")
+        }
+        rongrian::storage::Backend::Postgres => {
+            ("floor(random() * 30)::int", "1 + floor(random() * 120)::int", "floor(random() * 6)::int")
+        }
+    };
+    let category = format!(
+        "CASE {pick} WHEN 0 THEN 'bribery' WHEN 1 THEN 'embezzlement' WHEN 2 THEN 'procurement' \
+         WHEN 3 THEN 'abuse_of_power' WHEN 4 THEN 'service_quality' ELSE 'infrastructure' END"
+    );
+    generate
+        .replace("'bribery'", &category)
+        .replace("i % 365 + i % 20)", &format!("i % 365 + {ack})"))
+        .replace("i % 365 + 40)", &format!("i % 365 + {close})"))
 }

@@ -322,20 +322,9 @@ fn hand_over_credentials(c: &Credentials, data_dir: &std::path::Path) -> anyhow:
         print_credentials(c);
         return Ok(());
     }
-    let path = data_dir.join("first-administrator.txt");
-    let text = zeroize::Zeroizing::new(format!(
-        "First administrator of this Rongrian installation. Sign in at /staff/login, set your own\n\
-         password and TOTP at the first sign-in, then delete this file.\n\n\
-         username:     {}\npassword:     {}\nTOTP secret:  {}\nTOTP URI:     {}\n",
-        c.username,
-        c.password.as_str(),
-        c.totp_secret_base32.as_str(),
-        c.totp_url.as_str()
-    ));
-    rongrian::crypto::keys::write_private_file(&path, text.as_bytes())
-        .with_context(|| format!("cannot write {}", path.display()))?;
+    let path = rongrian::setup::write_first_administrator_file(data_dir, c)?;
     println!(
-        "\nFirst administrator: credentials written to {} (mode 0600); delete it after the first sign-in.",
+        "\nFirst administrator: credentials written to {} (mode 0600); it is deleted at the first sign-in.",
         path.display()
     );
     Ok(())

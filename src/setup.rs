@@ -494,3 +494,48 @@ pub async fn rotate_totp_key(
         }
     }
 }
+
+/// The file the first start writes the first administrator's credentials to when it has no
+/// terminal to print them on.
+pub const FIRST_ADMINISTRATOR_FILE: &str = "first-administrator.txt";
+
+/// Writes the first administrator's credentials to a 0600 file in the data directory and returns
+/// its path (a service manager keeps standard output in its journal, so they are not printed).
+pub fn write_first_administrator_file(
+    data_dir: &Path,
+    c: &crate::staff::accounts::Credentials,
+) -> Result<PathBuf, SetupError> {
+    let path = data_dir.join(FIRST_ADMINISTRATOR_FILE);
+    let text = Zeroizing::new(format!(
+        "First administrator of this Rongrian installation. Sign in at /staff/login and set your own\n\
+         password and TOTP at the first sign-in; this file is then deleted by the service.\n\n\
+         username:     {}\npassword:     {}\nTOTP secret:  {}\nTOTP URI:     {}\n",
+        c.username,
+        c.password.as_str(),
+        c.totp_secret_base32.as_str(),
+        c.totp_url.as_str()
+    ));
+    write_private_file(&path, text.as_bytes())
+        .map_err(|e| SetupError::Io { path: path.clone(), reason: e.to_string() })?;
+    Ok(path)
+}
+
+/// Removes the first administrator's credentials file once `username` has set their own password
+/// and TOTP (the file's secrets open nothing any more, and a file of credentials left on a server is
+/// a habit worth breaking). Its bytes are overwritten before it goes. Returns whether it was there.
+pub fn forget_first_administrator(data_dir: &Path, username: &str) -> std::io::Result<bool> {
+    let path = data_dir.join(FIRST_ADMINISTRATOR_FILE);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => Zeroizing::new(t),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(e),
+    };
+    let names_this_account =
+        text.lines().any(|line| line.strip_prefix("username:").is_some_and(|u| u.trim() == username));
+    if !names_this_account {
+        return Ok(false);
+    }
+    std::fs::write(&path, vec![0u8; text.len()])?;
+    std::fs::remove_file(&path)?;
+    Ok(true)
+}

@@ -19,7 +19,7 @@ use axum::extract::{DefaultBodyLimit, Request};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use error::{ApiError, AppError, PageError};
-use middleware::{headers, rate_limit, telemetry};
+use middleware::{headers, rate_limit, staff_forms, telemetry};
 use std::time::Duration;
 use tower_http::timeout::TimeoutLayer;
 
@@ -66,6 +66,7 @@ pub fn router(state: AppState) -> Router {
     let login = Router::new()
         .route("/staff/login", post(pages::staff::login))
         .route_layer(quick())
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), staff_forms::guard))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), rate_limit::login));
     let follow_up = Router::new()
         .route("/follow-up/message", post(pages::public::add_message))
@@ -128,6 +129,7 @@ pub fn router(state: AppState) -> Router {
         .route("/staff/identity/grant", post(pages::identity::grant_custody))
         .route_layer(quick())
         .merge(transfers)
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), staff_forms::guard))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), rate_limit::browse));
 
     Router::new()

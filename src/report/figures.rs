@@ -198,12 +198,12 @@ fn median_of(hist: &[(i64, u64)]) -> Option<f64> {
     Some((at((n - 1) / 2) + at(n / 2)) as f64 / 2.0)
 }
 
-/// Counts of one period from the day-level aggregates, up to `end`.
+/// Counts of one period (whole months, the last cut at `end`) from the monthly aggregates.
 fn counts(a: &Aggregates, track: &str, first: Date, end: Date) -> Counts {
     let mut c = Counts::default();
     let open_at_start: u64 = a.open_at_start.iter().filter(|(t, _)| t == track).map(|(_, n)| n).sum();
     let mut received_by_end = 0;
-    for (t, d, n) in &a.received_by_day {
+    for (t, d, n) in &a.received_by_month {
         if t == track && *d <= end {
             received_by_end += n;
             if *d >= first {
@@ -212,7 +212,7 @@ fn counts(a: &Aggregates, track: &str, first: Date, end: Date) -> Counts {
         }
     }
     let mut closed_by_end = 0;
-    for (t, status, d, n) in &a.closed_by_day {
+    for (t, status, d, n) in &a.closed_by_month {
         if t == track && *d <= end {
             closed_by_end += n;
             if *d >= first && status == CONCLUDED {
@@ -254,7 +254,7 @@ pub fn compute(
     let sum = |it: &mut dyn Iterator<Item = u64>| it.sum::<u64>();
     let brought_forward = sum(&mut a.open_at_start.iter().map(|(_, n)| *n));
     let received = sum(&mut a.classes.iter().map(|c| c.cases));
-    let closed_in_year = sum(&mut a.closed_by_day.iter().map(|(_, _, _, n)| *n));
+    let closed_in_year = sum(&mut a.closed_by_month.iter().map(|(_, _, _, n)| *n));
     let [acknowledged_on_time, not_accepted_on_time, answered_late, unanswered_overdue] = a.answers;
     let answer_due = acknowledged_on_time + not_accepted_on_time + answered_late + unanswered_overdue;
     let mut f = Figures {

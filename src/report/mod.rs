@@ -41,7 +41,7 @@ pub async fn load_from(
         measures::for_year(&mut conn, fy).await?.into_iter().map(|(_, m)| m).collect();
     // The figures stand on the year's last day once it has ended, else on `today`.
     let last = fy.last_day().min(today);
-    let aggregates = crate::storage::report_figures::aggregates(&mut conn, store.backend(), fy, last).await?;
+    let aggregates = crate::storage::report_figures::aggregates(&mut conn, fy, last).await?;
     let audited = figures::Audited {
         identity_requests: measures::audit_count(&mut conn, "identity.requested", fy).await?,
         identity_approvals: measures::audit_count(&mut conn, "identity.approved", fy).await?,

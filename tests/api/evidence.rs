@@ -378,7 +378,79 @@ async fn files_added_on_the_follow_up_page_and_shown_to_the_reporter(db: Db) {
     );
 }
 
+/// A follow-up page that sat open until its CSRF token expired: each of its forms comes back as the
+/// same page with a fresh token, what was typed kept, and nothing done.
+async fn expired_follow_up_forms_come_back_with_the_input_kept(db: Db) {
+    let Some(app) = spawn(db, |_| {}).await else { return };
+    let token = app.submit_json(&minimal_complaint()).await["token"].as_str().expect("token").to_owned();
+    let c = &app.client;
+    let session = app.form_session(c, "/follow-up").await;
+    let stale =
+        crate::helpers::FormSession { cookie: session.cookie.clone(), token: "stale".into(), nonce: None };
+
+    let r = app.post_form(c, "/follow-up", &stale, &[("token", &token)]).await;
+    assert_eq!(r.status(), 403);
+    let html = r.text().await.expect("html");
+    assert!(html.contains("แบบฟอร์มหมดอายุ ระบบยังไม่ได้ค้นหาเรื่อง"), "{html}");
+    assert!(html.contains(&format!("value=\"{token}\"")), "the code typed is kept");
+    assert!(crate::helpers::hidden_value(&html, "authenticity_token").is_some_and(|t| t != "stale"));
+
+    let page =
+        app.post_form(c, "/follow-up", &session, &[("token", &token)]).await.text().await.expect("html");
+    let nonce = crate::helpers::hidden_value(&page, "submission_nonce").expect("nonce");
+    let r = app
+        .post_form(
+            c,
+            "/follow-up/message",
+            &stale,
+            &[("token", &token), ("message", "ข้อความที่พิมพ์ไว้"), ("submission_nonce", &nonce)],
+        )
+        .await;
+    assert_eq!(r.status(), 403);
+    let html = r.text().await.expect("html");
+    assert!(
+        html.contains("แบบฟอร์มหมดอายุ ข้อความยังไม่ถูกส่ง") && html.contains("ข้อความที่พิมพ์ไว้</textarea>"),
+        "{html}"
+    );
+    assert_eq!(
+        crate::helpers::hidden_value(&html, "submission_nonce").as_deref(),
+        Some(nonce.as_str()),
+        "the same one-time value"
+    );
+    assert_eq!(app.message_count().await, 0, "nothing was sent");
+
+    let form = Form::new()
+        .text("authenticity_token", "stale")
+        .text("token", token.clone())
+        .text("keep_metadata", "1")
+        .part("file", Part::bytes(fixture("gps.jpg")).file_name("หลักฐาน.jpg"));
+    let r = c
+        .post(app.url("/follow-up/files"))
+        .header("cookie", &session.cookie)
+        .multipart(form)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 403);
+    let html = r.text().await.expect("html");
+    assert!(
+        html.contains("แบบฟอร์มหมดอายุ ไฟล์ยังไม่ถูกแนบ") && html.contains("enctype=\"multipart/form-data\""),
+        "{html}"
+    );
+    assert!(
+        html.contains("name=\"keep_metadata\" value=\"1\" aria-describedby=\"file-metadata-hint\" checked"),
+        "the choice is kept"
+    );
+    assert!(!html.contains("หลักฐาน.jpg"), "no file was attached");
+    let files: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM attachments")
+        .fetch_one(app.state.store.pool())
+        .await
+        .expect("count");
+    assert_eq!(files, 0);
+}
+
 on_both_databases!(
+    expired_follow_up_forms_come_back_with_the_input_kept,
     files_come_out_clean_unless_the_reporter_keeps_their_metadata,
     refused_files_get_their_status_and_leave_nothing_behind,
     an_oversized_upload_is_refused_before_it_is_read_whole,

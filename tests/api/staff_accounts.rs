@@ -400,10 +400,105 @@ async fn staff_forms_need_the_csrf_token(db: Db) {
     ] {
         let r = app.staff_post(c, &s, &path, &fields).await;
         assert_eq!(r.status(), 403, "{path} without a valid CSRF token");
+        let html = r.text().await.expect("html");
+        // A staff page (the officer's menu), saying nothing was done and leading back to the form's
+        // page; never the public error page with its button to the public home page.
+        assert!(html.contains("แบบฟอร์มหมดอายุ ระบบยังไม่ได้ดำเนินการใด ๆ"), "{path}: {html}");
+        assert!(html.contains("เมนูเจ้าหน้าที่") && !html.contains("กลับหน้าแรก"), "{path}: the staff menu");
+        let back = if path.starts_with("/staff/cases/") {
+            format!("/staff/cases/{reference}")
+        } else {
+            path.clone()
+        };
+        let back = if path == "/staff/logout" { "/staff".to_owned() } else { back };
+        assert!(html.contains(&format!("href=\"{back}\"")), "{path}: leads back to {back}");
+        assert!(
+            !html.contains("<form method=\"post\" action=\"{path}\""),
+            "{path}: nothing to re-send in one click"
+        );
+        if path.ends_with("/messages") {
+            assert!(
+                html.contains("<textarea") && html.contains(">x</textarea>"),
+                "the message typed is kept"
+            );
+        }
+        if path == "/staff/password" {
+            assert!(!html.contains("<textarea"), "a password is never shown back");
+        }
     }
     let view: serde_json::Value =
         app.status(receipt["token"].as_str().expect("token")).await.json().await.expect("json");
     assert_eq!(view["status"], "new", "nothing changed");
+    assert_eq!(app.message_count().await, 0, "no message was sent");
+
+    // The sign-in form that sat open too long comes back as itself, the user name kept.
+    let form = app.form_session(c, "/staff/login").await;
+    let stale = crate::helpers::FormSession { cookie: form.cookie, token: "stale".into(), nonce: None };
+    let code = app.totp_code(&officer);
+    let r = app
+        .post_form(
+            c,
+            "/staff/login",
+            &stale,
+            &[("username", "intake"), ("password", &officer.password), ("code", &code)],
+        )
+        .await;
+    assert_eq!(r.status(), 403);
+    assert!(crate::helpers::session_cookie(&r).is_none(), "not signed in");
+    let html = r.text().await.expect("html");
+    assert!(html.contains("แบบฟอร์มหมดอายุ ยังไม่ได้เข้าสู่ระบบ") && html.contains("value=\"intake\""), "{html}");
+    assert!(!html.contains(&officer.password), "the password is not shown back");
+}
+
+async fn password_change_errors_stand_by_their_fields(db: Db) {
+    let Some(app) = spawn(db, |_| {}).await else { return };
+    let officer = app.create_officer("somsri", &[Role::IntakeOfficer], &["palad"]).await;
+    let c = &app.client;
+    let s = app.login(c, &officer).await;
+    let strong = "นกเขาขันเช้า-ริมน้ำโขง-2569";
+    for (fields, field, says) in [
+        (vec![("current", ""), ("new", strong), ("repeat", strong)], "current", "กรุณากรอกรหัสผ่านปัจจุบัน"),
+        (
+            vec![("current", "wrong-password-here"), ("new", strong), ("repeat", strong)],
+            "current",
+            "รหัสผ่านปัจจุบันไม่ถูกต้อง",
+        ),
+        (
+            vec![("current", officer.password.as_str()), ("new", strong), ("repeat", "other")],
+            "repeat",
+            "ไม่ตรงกัน",
+        ),
+        (
+            vec![("current", officer.password.as_str()), ("new", "password1234"), ("repeat", "password1234")],
+            "new",
+            "",
+        ),
+    ] {
+        let r = app.staff_post(c, &s, "/staff/password", &fields).await;
+        assert_eq!(r.status(), 422, "{field}");
+        let html = r.text().await.expect("html");
+        let input = html
+            .split(&format!("<input id=\"{field}\""))
+            .nth(1)
+            .and_then(|t| t.split('>').next())
+            .unwrap_or("");
+        assert!(
+            input.contains("aria-invalid=\"true\"")
+                && input.contains(&format!("aria-describedby=\"{field}-error\"")),
+            "{field}: {input}"
+        );
+        let message = html
+            .split(&format!("id=\"{field}-error\">"))
+            .nth(1)
+            .and_then(|t| t.split('<').next())
+            .unwrap_or("");
+        assert!(!message.is_empty() && message.contains(says), "{field}: {message}");
+        assert!(html.contains(&format!("<a href=\"#{field}\">")), "the summary links to {field}");
+        assert_eq!(html.matches("aria-invalid").count(), 1, "one field marked");
+    }
+    // Nothing changed: the old password still signs in (at the next TOTP step: a code is used once).
+    app.clock.advance(Duration::from_secs(30));
+    let _signed_in = app.login(c, &officer).await;
 }
 
 async fn staff_names_lose_invisible_formatting_and_refuse_controls(db: Db) {
@@ -433,10 +528,40 @@ async fn staff_names_lose_invisible_formatting_and_refuse_controls(db: Db) {
     assert!(accounts::create(&ctx, &bell).await.is_err(), "a control character is refused");
 }
 
+async fn the_first_administrators_file_goes_at_their_first_sign_in(db: Db) {
+    let Some(app) = spawn(db, |_| {}).await else { return };
+    let c = &app.client;
+    // An officer who is not the one the file names leaves it alone.
+    let first = app.create_pending("firstadmin", &[Role::Administrator]).await;
+    let path = rongrian::setup::write_first_administrator_file(&app.data_dir, &first).expect("write");
+    let other = app.create_pending("other", &[Role::Auditor]).await;
+    let app = &app;
+    let set_up = |who: &rongrian::staff::accounts::Credentials, own: &'static str| {
+        let officer = Officer {
+            username: who.username.clone(),
+            password: who.password.to_string(),
+            totp_secret: who.totp_secret_base32.to_string(),
+        };
+        async move {
+            let s = app.login(c, &officer).await;
+            let r = app.staff_post(c, &s, "/staff/setup", &[("new", own), ("repeat", own)]).await;
+            assert_eq!(r.status(), 200, "setup of {}", officer.username);
+        }
+    };
+    set_up(&other, "ดอยอินทนนท์-หมอกเช้า-2569-อื่น").await;
+    assert!(path.exists(), "another account's setup keeps the file");
+    set_up(&first, "ภูกระดึง-ทะเลหมอก-2569-แรก").await;
+    assert!(!path.exists(), "the file with dead credentials is gone after its holder's setup");
+    let logs = crate::helpers::captured_logs();
+    assert!(!logs.contains(first.password.as_str()), "its secrets never reached a log");
+}
+
 on_both_databases!(
+    the_first_administrators_file_goes_at_their_first_sign_in,
     staff_names_lose_invisible_formatting_and_refuse_controls,
     an_account_made_by_an_administrator_starts_with_its_holders_own_secrets,
     staff_forms_need_the_csrf_token,
+    password_change_errors_stand_by_their_fields,
     officers_register_cases_that_arrived_another_way,
     a_password_change_keeps_unit_access_and_refuses_weak_passwords,
     members_grant_units_and_administrators_manage_accounts,

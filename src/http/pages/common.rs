@@ -13,6 +13,8 @@ pub struct EvidenceField {
     pub error: Option<String>,
     /// Files were chosen but the form came back: they must be chosen again.
     pub reselect: bool,
+    /// The "keep hidden data" choice, kept when the form comes back.
+    pub keep_metadata: bool,
     /// An officer attaches (the wording speaks of the persons a file may identify, not of "you").
     pub for_staff: bool,
 }
@@ -24,6 +26,7 @@ impl EvidenceField {
             max_files: limits.max_files_per_case,
             error: None,
             reselect: false,
+            keep_metadata: false,
             for_staff: false,
         }
     }

@@ -327,6 +327,8 @@ struct Prepared {
     parsed: Result<Submission, Vec<FieldError>>,
     /// The unit the complaint routes to (the files are sealed to it).
     unit: String,
+    /// The reporter asked to keep the files' hidden data.
+    keep_metadata: bool,
 }
 
 fn valid_nonce(nonce: &str) -> bool {
@@ -372,7 +374,7 @@ pub async fn submit_complaint(
             l,
             csrf,
             track,
-            Prepared { form, parsed, unit: String::new() },
+            Prepared { form, parsed, unit: String::new(), keep_metadata: false },
             Vec::new(),
             0,
         )
@@ -414,6 +416,7 @@ pub async fn submit_complaint(
             form_page(&state, l, authenticity(&csrf, l)?, track, prepared.form, FormErrors::new(l));
         page.evidence.error = Some(if l.is_en() { e.message_en() } else { e.message_th() });
         page.evidence.reselect = true;
+        page.evidence.keep_metadata = prepared.keep_metadata;
         let status = e.status();
         return Ok((csrf, render_with_status(&page, status)).into_response());
     }
@@ -429,6 +432,7 @@ fn expired_form(
     track: Track,
     fields: Vec<(String, String)>,
 ) -> Result<Response, PageError> {
+    let keep_metadata = fields.iter().any(|(k, v)| k == "keep_metadata" && v == "1");
     let pairs: Vec<(String, String)> =
         fields.into_iter().filter(|(k, _)| k != "authenticity_token" && k != "keep_metadata").collect();
     let encoded = serde_urlencoded::to_string(&pairs).map_err(|_| PageError(MALFORMED_FORM, l))?;
@@ -443,6 +447,7 @@ fn expired_form(
         "This form had expired, so nothing was filed. What you typed is kept: check it, choose any files again and submit once more.",
     ));
     page.evidence.reselect = true;
+    page.evidence.keep_metadata = keep_metadata;
     Ok((csrf, render_with_status(&page, StatusCode::FORBIDDEN)).into_response())
 }
 
@@ -465,7 +470,12 @@ fn prepare(
     }
     let parsed = Submission::parse(&form.to_input(track), &state.settings.unit_codes());
     let Ok(submission) = &parsed else {
-        return Ok(crate::http::upload::Target::Discard(Prepared { form, parsed, unit: String::new() }));
+        return Ok(crate::http::upload::Target::Discard(Prepared {
+            form,
+            parsed,
+            unit: String::new(),
+            keep_metadata,
+        }));
     };
     let unit = state.routing.route(submission.category, submission.concerns_unit.as_deref()).unit;
     let unit_key =
@@ -474,7 +484,7 @@ fn prepare(
         recipients: vec![unit_key.clone(), state.keyring.escrow.clone()],
         keep_metadata,
         slots: state.evidence.limits.max_files_per_case,
-        context: Prepared { form, parsed, unit },
+        context: Prepared { form, parsed, unit, keep_metadata },
     })
 }
 
@@ -487,13 +497,14 @@ async fn finish_complaint(
     files: Vec<crate::evidence::Received>,
     discarded: usize,
 ) -> Result<Response, PageError> {
-    let Prepared { form, parsed, unit } = prepared;
+    let Prepared { form, parsed, unit, keep_metadata } = prepared;
     let submission = match parsed {
         Ok(s) => s,
         Err(errors) => {
             let errors = FormErrors::from_fields(&errors, l);
             let mut page = form_page(state, l, authenticity(&csrf, l)?, track, form, errors);
             page.evidence.reselect = discarded > 0;
+            page.evidence.keep_metadata = keep_metadata;
             return Ok((csrf, render_with_status(&page, StatusCode::UNPROCESSABLE_ENTITY)).into_response());
         }
     };
@@ -533,6 +544,8 @@ pub struct FollowUpFormPage {
     pub chrome: Chrome,
     pub csrf: String,
     pub error: Option<String>,
+    /// What the reporter typed, kept when the form comes back (a typo is then easy to fix).
+    pub token: String,
 }
 
 pub async fn follow_up_form(
@@ -544,6 +557,7 @@ pub async fn follow_up_form(
         chrome: Chrome::new(l, &state.settings.organisation, "/follow-up"),
         csrf: authenticity(&csrf, l)?,
         error: None,
+        token: String::new(),
     };
     Ok((csrf, render(&page)).into_response())
 }
@@ -663,16 +677,39 @@ fn filed(c: &crate::domain::submission::ComplaintContent, l: Lang) -> FiledCompl
     }
 }
 
-/// Re-renders the token form with an error: the same page, whatever the cause.
-fn token_problem(state: &AppState, l: Lang, csrf: CsrfToken, error: AppError) -> Result<Response, PageError> {
-    let status = error.status();
+/// Re-renders the token form with an error: the same page, whatever the cause, the typed code kept.
+fn token_problem(
+    state: &AppState,
+    l: Lang,
+    csrf: CsrfToken,
+    error: AppError,
+    typed: &str,
+) -> Result<Response, PageError> {
     let message = if l.is_en() { error.message_en() } else { error.message_th() };
+    token_form(state, l, csrf, error.status(), message, typed)
+}
+
+fn token_form(
+    state: &AppState,
+    l: Lang,
+    csrf: CsrfToken,
+    status: StatusCode,
+    message: String,
+    typed: &str,
+) -> Result<Response, PageError> {
     let page = FollowUpFormPage {
         chrome: Chrome::new(l, &state.settings.organisation, "/follow-up"),
         csrf: authenticity(&csrf, l)?,
         error: Some(message),
+        token: typed.chars().take(80).collect(),
     };
     Ok((csrf, render_with_status(&page, status)).into_response())
+}
+
+/// The follow-up forms' answer to an expired CSRF token (the page sat open too long, or the
+/// browser dropped its cookie): nothing is done, and the same form comes back with a fresh token.
+fn expired(th: &str, en: &str) -> AppError {
+    AppError::Upload { status: StatusCode::FORBIDDEN, code: "csrf_failed", en: en.into(), th: th.into() }
 }
 
 /// What the message box shows: a confirmation, or an error with the reporter's draft.
@@ -684,6 +721,13 @@ struct MessageBox {
     error: Option<String>,
     draft: String,
     file_error: Option<String>,
+    /// The file form's "keep hidden data" choice, kept when it comes back.
+    keep_metadata: bool,
+}
+
+/// A multipart form's text field, empty when absent.
+fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
+    fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or("")
 }
 
 fn case_page(
@@ -734,6 +778,7 @@ fn case_page(
             .collect(),
         evidence: super::common::EvidenceField {
             error: message_box.file_error,
+            keep_metadata: message_box.keep_metadata,
             ..super::common::EvidenceField::new(&state.evidence.limits)
         },
         can_attach: view.is_open() && view.attachment_count < state.evidence.limits.max_files_per_case,
@@ -768,10 +813,18 @@ pub async fn follow_up(
     csrf: CsrfToken,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, PageError> {
-    let form: FollowUpForm = csrf_form(body, &csrf, l)?;
+    let bytes = crate::http::form::body_bytes(body).map_err(|e| PageError(e, l))?;
+    let form: FollowUpForm = crate::http::form::parse_form(&bytes).map_err(|e| PageError(e, l))?;
+    if csrf.verify(&form.authenticity_token).is_err() {
+        let message = l.t(
+            "แบบฟอร์มหมดอายุ ระบบยังไม่ได้ค้นหาเรื่อง กรุณากด \u{201c}ดูสถานะเรื่อง\u{201d} อีกครั้ง",
+            "This form had expired, so nothing was looked up. Press \u{201c}Show the case\u{201d} again.",
+        );
+        return token_form(&state, l, csrf, StatusCode::FORBIDDEN, message.to_owned(), &form.token);
+    }
     let (token, view) = match case_for_token(&state, l, &form.token).await? {
         Ok(found) => found,
-        Err(problem) => return token_problem(&state, l, csrf, problem),
+        Err(problem) => return token_problem(&state, l, csrf, problem, &form.token),
     };
     let page = case_page(&state, l, authenticity(&csrf, l)?, &token, view, MessageBox::default());
     Ok((csrf, render(&page)).into_response())
@@ -783,11 +836,28 @@ pub async fn add_message(
     csrf: CsrfToken,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, PageError> {
-    let form: MessageForm = csrf_form(body, &csrf, l)?;
+    let bytes = crate::http::form::body_bytes(body).map_err(|e| PageError(e, l))?;
+    let form: MessageForm = crate::http::form::parse_form(&bytes).map_err(|e| PageError(e, l))?;
+    let fresh = csrf.verify(&form.authenticity_token).is_ok();
     let (token, view) = match case_for_token(&state, l, &form.token).await? {
         Ok(found) => found,
-        Err(problem) => return token_problem(&state, l, csrf, problem),
+        Err(problem) => return token_problem(&state, l, csrf, problem, &form.token),
     };
+    if !fresh {
+        // Nothing is saved; the reporter's words come back in the box with the same one-time value.
+        let message = l.t(
+            "แบบฟอร์มหมดอายุ ข้อความยังไม่ถูกส่ง ข้อความที่พิมพ์ไว้ยังอยู่ครบ กรุณากดส่งอีกครั้ง",
+            "This form had expired, so the message was not sent. What you typed is kept: press send again.",
+        );
+        let message_box = MessageBox {
+            error: Some(message.to_owned()),
+            draft: form.message,
+            nonce: form.submission_nonce,
+            ..MessageBox::default()
+        };
+        let page = case_page(&state, l, authenticity(&csrf, l)?, &token, view, message_box);
+        return Ok((csrf, render_with_status(&page, StatusCode::FORBIDDEN)).into_response());
+    }
     let text = match submission::parse_message(&form.message) {
         Ok(t) if valid_nonce(&form.submission_nonce) => t,
         parsed => {
@@ -891,16 +961,36 @@ pub async fn add_files(
         Box::pin(async move { follow_up_target(&state, &csrf, &fields).await })
     });
     let upload = crate::http::upload::read(multipart, &state.evidence, 4096, &mut decide).await;
-    let context = match (upload.context, upload.error) {
-        (Some(c), error) => (c, error),
-        (None, None) => {
-            match follow_up_target(&state, &csrf, &upload.fields).await.map_err(|e| PageError(e, l))? {
+    // No file part at all: the text fields decide alone.
+    let (context, error) = match (upload.context, upload.error) {
+        (None, None) => match follow_up_target(&state, &csrf, &upload.fields).await {
+            Ok(
                 crate::http::upload::Target::Seal { context, .. }
-                | crate::http::upload::Target::Discard(context) => (context, None),
-            }
+                | crate::http::upload::Target::Discard(context),
+            ) => (Some(context), None),
+            Err(e) => (None, Some(e)),
+        },
+        other => other,
+    };
+    let context = match (context, error) {
+        (Some(c), error) => (c, error),
+        (None, None) => return Err(PageError(MALFORMED_FORM, l)),
+        (None, Some(AppError::Csrf)) => {
+            // Nothing was kept; the reporter's case comes back with the file form and a fresh token.
+            let typed = field(&upload.fields, "token");
+            let (token, view) = match case_for_token(&state, l, typed).await? {
+                Ok(found) => found,
+                Err(problem) => return token_problem(&state, l, csrf, problem, typed),
+            };
+            let problem = expired(
+                "แบบฟอร์มหมดอายุ ไฟล์ยังไม่ถูกแนบ กรุณาเลือกไฟล์แล้วกดแนบไฟล์อีกครั้ง",
+                "This form had expired, so no file was attached. Choose the files and attach them again.",
+            );
+            (FollowUp::Refused(token, Box::new(view), problem), None)
         }
         (None, Some(e)) => return Err(PageError(e, l)),
     };
+    let keep_metadata = field(&upload.fields, "keep_metadata") == "1";
     let again = |token: &SubmissionToken, view: ReporterView, e: &AppError| -> Result<Response, PageError> {
         let message = if l.is_en() { e.message_en() } else { e.message_th() };
         let page = case_page(
@@ -909,12 +999,14 @@ pub async fn add_files(
             authenticity(&csrf, l)?,
             token,
             view,
-            MessageBox { file_error: Some(message), ..MessageBox::default() },
+            MessageBox { file_error: Some(message), keep_metadata, ..MessageBox::default() },
         );
         Ok((csrf.clone(), render_with_status(&page, e.status())).into_response())
     };
     let (token, view) = match context {
-        (FollowUp::NoCase(problem), _) => return token_problem(&state, l, csrf, problem),
+        (FollowUp::NoCase(problem), _) => {
+            return token_problem(&state, l, csrf, problem, field(&upload.fields, "token"));
+        }
         (FollowUp::Refused(token, view, problem), _) => return again(&token, *view, &problem),
         (FollowUp::Ready(token, view), Some(problem)) => return again(&token, *view, &problem),
         (FollowUp::Ready(token, view), None) => (token, *view),

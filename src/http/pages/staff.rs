@@ -76,7 +76,22 @@ pub async fn login(
     client: ClientIp,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, PageError> {
-    let form: LoginForm = csrf_form(body, &csrf, l)?;
+    let bytes = crate::http::form::body_bytes(body).map_err(|e| PageError(e, l))?;
+    let form: LoginForm = crate::http::form::parse_form(&bytes).map_err(|e| PageError(e, l))?;
+    if csrf.verify(&form.authenticity_token).is_err() {
+        // The sign-in page sat open too long (or the browser dropped its cookie): the same form, the
+        // user name kept, the password and code to type again.
+        let page = LoginPage {
+            chrome: Chrome::new(l, &state.settings.organisation, "/staff/login"),
+            csrf: token_of(&csrf, l)?,
+            error: Some(l.t(
+                "แบบฟอร์มหมดอายุ ยังไม่ได้เข้าสู่ระบบ กรุณากรอกรหัสผ่านและรหัสยืนยันตัวตน (OTP) แล้วกดเข้าสู่ระบบอีกครั้ง",
+                "This form had expired, so you were not signed in. Type the password and one-time code and sign in again.",
+            )),
+            username: form.username.chars().take(64).collect(),
+        };
+        return Ok((csrf, render_with_status(&page, StatusCode::FORBIDDEN)).into_response());
+    }
     if let Err(retry_after_secs) = state.limiters.check_login_account(client.0, &form.username) {
         state.metrics.rate_limited("login_account");
         return Err(PageError(AppError::RateLimited { retry_after_secs }, l));

@@ -30,6 +30,50 @@ pub struct PasswordPage {
     pub nav: super::common::Nav,
     pub message: Option<String>,
     pub ok: bool,
+    /// The field the problem belongs to ("current", "new" or "repeat"); the message stands by it.
+    pub field: &'static str,
+}
+
+/// One field of the password form as the page shows it.
+pub struct PasswordField {
+    pub name: &'static str,
+    pub label: &'static str,
+    pub autocomplete: &'static str,
+    pub min_length: &'static str,
+    pub error: Option<String>,
+}
+
+impl PasswordPage {
+    pub fn fields(&self) -> Vec<PasswordField> {
+        let l = self.chrome.l;
+        let error = |name: &str| if !self.ok && self.field == name { self.message.clone() } else { None };
+        vec![
+            PasswordField {
+                name: "current",
+                label: l.t("รหัสผ่านปัจจุบัน", "Current password"),
+                autocomplete: "current-password",
+                min_length: "",
+                error: error("current"),
+            },
+            PasswordField {
+                name: "new",
+                label: l.t(
+                    "รหัสผ่านใหม่ (อย่างน้อย 12 ตัวอักษร และไม่ใช่รหัสผ่านที่เดาง่าย)",
+                    "New password (at least 12 characters, not easy to guess)",
+                ),
+                autocomplete: "new-password",
+                min_length: "12",
+                error: error("new"),
+            },
+            PasswordField {
+                name: "repeat",
+                label: l.t("ยืนยันรหัสผ่านใหม่", "New password again"),
+                autocomplete: "new-password",
+                min_length: "12",
+                error: error("repeat"),
+            },
+        ]
+    }
 }
 
 pub async fn password_form(
@@ -44,6 +88,7 @@ pub async fn password_form(
         nav: super::common::Nav::of(&user),
         message: None,
         ok: false,
+        field: "",
     };
     Ok((csrf, render(&page)).into_response())
 }
@@ -69,28 +114,32 @@ pub async fn change_password(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, PageError> {
     let form: PasswordForm = csrf_form(body, &csrf, l)?;
-    let (status, ok, message) = if *form.new != *form.repeat {
-        (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            false,
-            l.t("รหัสผ่านใหม่ทั้งสองช่องไม่ตรงกัน", "The two new passwords differ.").to_owned(),
+    let problem = |field: &'static str, th: &str, en: &str| {
+        (StatusCode::UNPROCESSABLE_ENTITY, false, field, l.t(th, en).to_owned())
+    };
+    let (status, ok, field, message) = if form.current.is_empty() {
+        problem("current", "กรุณากรอกรหัสผ่านปัจจุบัน", "Enter your current password.")
+    } else if form.new.is_empty() {
+        problem("new", "กรุณากรอกรหัสผ่านใหม่", "Enter a new password.")
+    } else if *form.new != *form.repeat {
+        problem(
+            "repeat",
+            "รหัสผ่านใหม่ทั้งสองช่องไม่ตรงกัน กรุณากรอกอีกครั้ง",
+            "The two new passwords differ; type them again.",
         )
     } else {
         match accounts::change_password(&state, &user, form.current, form.new).await.map_err(internal(l))? {
             PasswordChange::Changed => {
-                (StatusCode::OK, true, l.t("เปลี่ยนรหัสผ่านแล้ว", "Your password was changed.").to_owned())
+                (StatusCode::OK, true, "", l.t("เปลี่ยนรหัสผ่านแล้ว", "Your password was changed.").to_owned())
             }
-            PasswordChange::WrongCurrent => (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                false,
-                l.t("รหัสผ่านปัจจุบันไม่ถูกต้อง", "The current password is not correct.").to_owned(),
-            ),
-            PasswordChange::Rejected(p) => {
-                (StatusCode::UNPROCESSABLE_ENTITY, false, l.t(p.message_th(), p.message_en()).to_owned())
+            PasswordChange::WrongCurrent => {
+                problem("current", "รหัสผ่านปัจจุบันไม่ถูกต้อง", "The current password is not correct.")
             }
+            PasswordChange::Rejected(p) => problem("new", p.message_th(), p.message_en()),
             PasswordChange::Conflict => (
                 StatusCode::CONFLICT,
                 false,
+                "",
                 l.t(
                     "บัญชีนี้ถูกตั้งค่าใหม่ระหว่างนั้น กรุณาเข้าสู่ระบบอีกครั้ง",
                     "The account was reset meanwhile; sign in again.",
@@ -105,6 +154,7 @@ pub async fn change_password(
         nav: super::common::Nav::of(&user),
         message: Some(message),
         ok,
+        field,
     };
     Ok((csrf, render_with_status(&page, status)).into_response())
 }
@@ -563,6 +613,13 @@ pub async fn setup(
     }
     match accounts::complete_setup(&state, user.account_id, form.new).await.map_err(internal(l))? {
         accounts::Setup::Done(totp) => {
+            match crate::setup::forget_first_administrator(&state.settings.server.data_dir, &user.username) {
+                Ok(true) => tracing::info!("the first administrator's credentials file was removed"),
+                Ok(false) => {}
+                Err(e) => {
+                    tracing::warn!(error = %e, "the first administrator's credentials file could not be removed")
+                }
+            }
             let p = page(None, Some(totp))?;
             Ok((csrf, render(&p)).into_response())
         }
