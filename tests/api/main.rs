@@ -25,6 +25,7 @@ mod privacy;
 mod public_reports;
 mod report;
 mod retention;
+mod schemathesis;
 mod secrets;
 mod security_matrix;
 mod staff;

@@ -148,10 +148,17 @@ async function keyboardWalk(page, formSelector, label) {
   const expected = await page.$$eval(`${formSelector} input:not([type=hidden]), ${formSelector} select, ${formSelector} textarea, ${formSelector} button`, (els) =>
     els.filter((e) => !e.disabled && e.offsetParent !== null).map((e) => (e.type === 'radio' ? `radio:${e.name}` : e.id || e.name || e.textContent.trim())),
   );
-  await page.focus('body');
+  // Start from the top: focusing the body itself moves the browser's sequential-focus starting
+  // point there (an earlier walk on the same page leaves it at that form's button).
+  await page.evaluate(() => {
+    document.body.setAttribute('tabindex', '-1');
+    document.body.focus();
+    document.body.removeAttribute('tabindex');
+  });
   await page.keyboard.press('Tab');
   const seen = [];
-  for (let i = 0; i < 200 && seen.length < 400; i++) {
+  const trail = [];
+  for (let i = 0; i < 600 && seen.length < 400; i++) {
     const info = await page.evaluate((sel) => {
       const e = document.activeElement;
       if (!e || e === document.body) return null;
@@ -161,6 +168,7 @@ async function keyboardWalk(page, formSelector, label) {
       return { key: e.type === 'radio' ? `radio:${e.name}` : e.id || e.name || e.textContent.trim(), ring, inForm, tag: e.tagName };
     }, formSelector);
     if (!info) break;
+    trail.push(info.key);
     if (!info.ring) problems.push(`${label}: ${info.tag} ${info.key} has no visible focus ring`);
     if (info.inForm && seen[seen.length - 1] !== info.key) seen.push(info.key);
     if (info.inForm && info.tag === 'BUTTON' && info.key === expected[expected.length - 1]) break;
@@ -168,7 +176,7 @@ async function keyboardWalk(page, formSelector, label) {
   }
   const wanted = [...new Set(expected)];
   const missing = wanted.filter((k) => !seen.includes(k));
-  if (missing.length) problems.push(`${label}: the keyboard does not reach ${missing.join(', ')}`);
+  if (missing.length) problems.push(`${label}: the keyboard does not reach ${missing.join(', ')} (after ${trail.length} stops, the last ${trail.slice(-4).join(' → ')})`);
   const order = seen.filter((k) => wanted.includes(k));
   if (order.join('|') !== wanted.join('|')) problems.push(`${label}: keyboard order ${order.join(' → ')} differs from ${wanted.join(' → ')}`);
 }
@@ -216,12 +224,15 @@ async function firstSignIn(page, who, shotName) {
 try {
   // The reporter, JavaScript off.
   const reporter = await (await context(false)).newPage();
-  for (const [path, name] of [['/', 'home'], ['/privacy', 'privacy'], ['/statistics', 'statistics'], ['/follow-up', 'follow-up-form']]) {
+  for (const [path, name] of [['/', 'home'], ['/privacy', 'privacy'], ['/statistics', 'statistics'], ['/manual', 'manual'], ['/protection', 'protection'], ['/follow-up', 'follow-up-form']]) {
     await reporter.goto(`${base}${path}`);
     await shoot(reporter, name);
   }
+  await keyboardWalk(reporter, 'form[action="/follow-up"]', 'follow-up code form');
   await reporter.fill('#token', 'ABCD-EFGH');
   await reporter.click('button[type=submit]');
+  check((await reporter.inputValue('#token')) === 'ABCD-EFGH', 'a wrong code comes back in the field, to correct');
+  check((await reporter.getAttribute('#token', 'aria-invalid')) === 'true', 'the code field is marked');
   await shoot(reporter, 'follow-up-wrong-token');
 
   await reporter.goto(`${base}/report/corruption`);
@@ -260,6 +271,7 @@ try {
   await shoot(reporter, 'receipt');
   // A general complaint as well (the long version also photographs its states).
   await reporter.goto(`${base}/report/general`);
+  await keyboardWalk(reporter, 'form.complaint', 'general form');
   if (full) await shoot(reporter, 'general-form');
   await reporter.selectOption('#category', { index: 1 });
   await reporter.fill('#subject', 'ไฟฟ้าส่องสว่างดับทั้งซอย');
@@ -292,6 +304,7 @@ try {
   await shoot(officer, 'case-list');
   await officer.goto(`${base}/staff/cases/new`);
   await shoot(officer, 'register-form');
+  await keyboardWalk(officer, 'form.complaint', 'registration form');
   await officer.selectOption('#track', 'general');
   await officer.selectOption('#channel', { index: 1 });
   await officer.fill('#received_on', '2500-01-01');
@@ -305,6 +318,18 @@ try {
   await shoot(officer, 'register-errors');
   await officer.goto(`${base}/staff/units`);
   await shoot(officer, 'units');
+  await keyboardWalk(officer, 'form[action="/staff/units"]', 'unit grant form');
+  // The password form: a mistake is said by its field, and the summary takes the focus.
+  await officer.goto(`${base}/staff/password`);
+  await keyboardWalk(officer, 'form[action="/staff/password"]', 'password form');
+  await officer.fill('#current', 'not-the-password');
+  await officer.fill('#new', 'นกเขาขันเช้า-ริมน้ำโขง-2569');
+  await officer.fill('#repeat', 'นกเขาขันเช้า-ริมน้ำโขง-2570');
+  await officer.click('form[action="/staff/password"] button[type=submit]');
+  check((await focusedId(officer)) === 'error-summary', 'the password errors take the focus');
+  check((await officer.getAttribute('#repeat', 'aria-invalid')) === 'true', 'the repeated password is marked');
+  check((await officer.textContent('#repeat-error')).includes('ไม่ตรงกัน'), 'said next to the field');
+  await shoot(officer, 'password-errors');
 
   await officer.goto(`${base}/staff/cases/${reference}`);
   check((await officer.textContent('#files')).includes('gps.jpg'), 'the officer sees the photo');
@@ -312,6 +337,20 @@ try {
   check(photo.ok() && (await photo.body())[0] === 0xff, 'the photo downloads, decrypted');
   check((await officer.textContent('body')).includes('ผู้แจ้งเบาะแส'), 'the corruption-track reporter is ผู้แจ้งเบาะแส');
   await shoot(officer, 'case');
+  for (const action of ['status', 'messages', 'identity-request', 'files', 'measures']) {
+    await keyboardWalk(officer, `form[action$="/${action}"]`, `case ${action} form`);
+  }
+  // A form left open past its token's life: a staff page says nothing was done and keeps the text.
+  await officer.evaluate(() => {
+    document.querySelector('form[action$="/messages"] input[name=authenticity_token]').value = 'stale';
+  });
+  await officer.fill('#message', 'ข้อความที่พิมพ์ไว้ก่อนแบบฟอร์มหมดอายุ');
+  await officer.click('form[action$="/messages"] button[type=submit]');
+  check((await officer.textContent('h1')).includes('แบบฟอร์มหมดอายุ'), 'the expired form says so');
+  check((await officer.inputValue('textarea[readonly]')) === 'ข้อความที่พิมพ์ไว้ก่อนแบบฟอร์มหมดอายุ', 'the typed message is shown back');
+  check((await officer.$$('nav.staff-nav')).length === 1, 'with the staff menu');
+  await shoot(officer, 'staff-form-expired');
+  await officer.goto(`${base}/staff/cases/${reference}`);
   // Concluding with no outcome comes back on the same page, the choice and the note kept.
   await officer.check('input[name=action][value=not_accept]');
   await officer.fill('#note', 'บันทึกที่พิมพ์ไว้');
@@ -344,6 +383,7 @@ try {
   await custodian.goto(`${base}/staff/identity`);
   check((await custodian.textContent('body')).includes('ต้องนัดผู้แจ้ง'), 'the custodian reads the reason');
   await shoot(custodian, 'custodian-requests');
+  await keyboardWalk(custodian, 'form[action="/staff/identity/decide"]', 'custody decision form');
   await custodian.fill('textarea[name=note]', 'จำเป็นต่อการสอบข้อเท็จจริง');
   await custodian.click('button[name=decision][value=approve]');
   await shoot(custodian, 'custodian-approved');
@@ -363,6 +403,7 @@ try {
   check(view.includes('เจ้าหน้าที่ผู้รับผิดชอบเรื่องทราบข้อมูลตัวตนของท่าน'), 'the reporter is told the identity was disclosed');
   await shoot(reporter, 'follow-up');
   await keyboardWalk(reporter, 'form[action="/follow-up/message"]', 'follow-up message form');
+  await keyboardWalk(reporter, 'form[action="/follow-up/files"]', 'follow-up file form');
   await reporter.fill('#message', '   ');
   await reporter.click('form[action="/follow-up/message"] button[type=submit]');
   check((await reporter.getAttribute('#message', 'aria-invalid')) === 'true', 'an empty answer is marked');
@@ -403,6 +444,32 @@ try {
     const r = await boss.request.get(`${base}/staff/admin/reports/download?fy=2569&section=protection&format=${format}`);
     check(r.ok(), `the report downloads as ${format}`);
   }
+  // The same pages in English, the second language: axe and the width check on each.
+  const visitor = await (await context(false)).newPage();
+  await visitor.goto(`${base}/lang/en?back=/`);
+  check((await visitor.getAttribute('html', 'lang')) === 'en', 'the language switch gives English pages');
+  for (const [path, name] of [['/', 'en-home'], ['/report/corruption', 'en-corruption-form'], ['/report/general', 'en-general-form'], ['/follow-up', 'en-follow-up-form'], ['/privacy', 'en-privacy'], ['/statistics', 'en-statistics'], ['/manual', 'en-manual'], ['/protection', 'en-protection']]) {
+    await visitor.goto(`${base}${path}`);
+    await shoot(visitor, name);
+  }
+  await visitor.goto(`${base}/report/corruption`);
+  await visitor.fill('#subject', '   ');
+  await visitor.fill('#description', '   ');
+  await visitor.selectOption('#category', 'bribery');
+  await visitor.check('input[name=relationship][value=victim]');
+  await visitor.click('form.complaint button[type=submit]');
+  await shoot(visitor, 'en-form-errors');
+  await visitor.goto(`${base}/follow-up`);
+  await visitor.fill('input[name=token]', token);
+  await visitor.click('button[type=submit]');
+  await shoot(visitor, 'en-follow-up');
+  await boss.goto(`${base}/lang/en?back=/`);
+  for (const [path, name] of [['/staff/admin/users', 'en-users'], ['/staff/admin/reports', 'en-reports'], ['/staff/admin/measures', 'en-measures'], ['/staff/password', 'en-password']]) {
+    await boss.goto(`${base}${path}`);
+    await shoot(boss, name);
+  }
+  await boss.goto(`${base}/lang/th?back=/`);
+
   const audit = await (await context()).newPage();
   await firstSignIn(audit, accounts.auditor);
   await audit.goto(`${base}/staff/audit`);
