@@ -412,9 +412,4 @@ async fn state_digest(app: &TestApp) -> String {
     digest
 }
 
-mod sqlite {
-    #[tokio::test]
-    async fn every_route_by_every_caller() {
-        super::every_route_by_every_caller(crate::helpers::Db::Sqlite).await;
-    }
-}
+crate::on_both_databases!(every_route_by_every_caller);
