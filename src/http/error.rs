@@ -217,7 +217,8 @@ impl AppError {
         {
             response.headers_mut().insert(header::RETRY_AFTER, v);
         }
-        if let AppError::Unavailable(_) = self {
+        // Every 503 (the database, or the evidence store full or down) says when to come back.
+        if self.status() == StatusCode::SERVICE_UNAVAILABLE {
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("30"));
         }
         // RFC 6750: a missing credential names the scheme; a malformed one says so too.

@@ -449,7 +449,65 @@ async fn expired_follow_up_forms_come_back_with_the_input_kept(db: Db) {
     assert_eq!(files, 0);
 }
 
+/// A small tmpfs mounted over a directory for one test (root only), unmounted when dropped.
+struct SmallDisk(std::path::PathBuf);
+
+impl SmallDisk {
+    fn mount(dir: &std::path::Path, size: &str) -> Option<Self> {
+        let ok = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir)
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        ok.then(|| SmallDisk(dir.to_owned()))
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg("-l").arg(&self.0).status();
+    }
+}
+
+/// The evidence disk fills up mid-file: the reporter gets a clear answer, no file row and no
+/// partial file are left, the case is untouched, and once there is room again the same upload works.
+async fn a_full_evidence_disk_refuses_the_file_and_leaves_nothing(db: Db) {
+    let Some(app) = spawn(db, |s| s.evidence.max_file_bytes = 8 * 1024 * 1024).await else { return };
+    let token = app.submit_json(&minimal_complaint()).await["token"].as_str().expect("token").to_owned();
+    let dir = app.data_dir.join("evidence");
+    std::fs::create_dir_all(&dir).expect("evidence dir");
+    let Some(disk) = SmallDisk::mount(&dir, "1m") else {
+        assert!(
+            std::env::var_os("REQUIRE_MOUNT_TESTS").is_none(),
+            "REQUIRE_MOUNT_TESTS is set but a tmpfs cannot be mounted (the test needs root)"
+        );
+        eprintln!("skipped: mounting a small tmpfs needs root");
+        return;
+    };
+    let r = upload(&app, &token, &[("clip.mp4", mp4(3 * 1024 * 1024))], false).await;
+    assert_eq!(r.status(), 503, "a full disk is the service's trouble, not the reporter's");
+    assert!(r.headers().contains_key("retry-after"));
+    let body: serde_json::Value = r.json().await.expect("json");
+    assert_eq!(body["error"]["code"], "evidence_store_unavailable");
+    assert!(body["error"]["message"].as_str().expect("message").contains("nothing was saved"));
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM attachments")
+        .fetch_one(app.state.store.pool())
+        .await
+        .expect("count");
+    assert_eq!(n, 0, "no file row");
+    assert!(walk(&dir).is_empty(), "no partial file on the full disk: {:?}", walk(&dir));
+    let view: serde_json::Value = app.status(&token).await.json().await.expect("json");
+    assert_eq!(view["status"], "new");
+    assert_eq!(view["attachments"].as_array().map(Vec::len), Some(0));
+
+    drop(disk);
+    let r = upload(&app, &token, &[("clip.mp4", mp4(3 * 1024 * 1024))], false).await;
+    assert_eq!(r.status(), 201, "with room again the same file is taken");
+}
+
 on_both_databases!(
+    a_full_evidence_disk_refuses_the_file_and_leaves_nothing,
     expired_follow_up_forms_come_back_with_the_input_kept,
     files_come_out_clean_unless_the_reporter_keeps_their_metadata,
     refused_files_get_their_status_and_leave_nothing_behind,
