@@ -1,6 +1,7 @@
 //! The power goes mid-load: the service is killed with SIGKILL while clients submit, then started
 //! again on the same data directory. Every receipt a client received opens its case, and nothing
-//! half-written is visible (the database is intact, every case is whole).
+//! half-written is visible (the database is intact, every case is whole); every case's notification
+//! to its unit is in the outbox, once.
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
@@ -137,4 +138,98 @@ async fn receipts_survive_sigkill_mid_load() {
         .try_get(0)
         .expect("n");
     assert_eq!(distinct, cases);
+}
+
+/// Notifications are queued in the transaction of the case they announce, so a kill mid-load loses
+/// none: each receipt's case has exactly one "new case" mail per unit member waiting in the outbox.
+/// (Sending is at-least-once: a mail claimed by a worker that dies is sent again after its lease,
+/// which `mail::a_mail_whose_worker_died_goes_out_after_its_lease` shows.)
+#[tokio::test]
+async fn notifications_survive_sigkill_mid_load() {
+    use rongrian::domain::staff::Role;
+    use sqlx::Row;
+    // An installation with an intake officer of สำนักปลัด who gets mail, made as the CLI would.
+    let Some(mut app) = crate::helpers::spawn(crate::helpers::Db::Sqlite, |_| {}).await else { return };
+    app.create_officer("intake", &[Role::IntakeOfficer], &["palad"]).await;
+    app.stop().await;
+    app.state.store.close().await;
+    let data = app.data_dir.clone();
+
+    let dir = tempfile::tempdir().expect("tmp");
+    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
+    // SMTP is configured but nobody listens: mail waits in the outbox, as in an outage.
+    let smtp = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
+    let config = dir.path().join("crash.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[server]\nlisten = \"127.0.0.1:{port}\"\n[smtp]\nhost = \"127.0.0.1\"\nport = {smtp}\ntls = \"none\"\n\
+             [limits.submit]\nburst = 100000\nperiod_ms = 1\nglobal_burst = 100000\nglobal_period_ms = 1\n"
+        ),
+    )
+    .expect("config");
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().expect("client");
+    let mut child = serve(&config, &data);
+    wait_ready(&client, &base).await;
+    let receipts: Arc<Mutex<Vec<String>>> = Arc::default();
+    let mut workers = Vec::new();
+    for _ in 0..8 {
+        let (client, base, receipts) = (client.clone(), base.clone(), receipts.clone());
+        workers.push(tokio::spawn(async move {
+            let body = serde_json::json!({
+                "track": "corruption", "category": "bribery", "subject": "เรียกรับเงิน",
+                "description": "เจ้าหน้าที่เรียกรับเงินค่าอนุญาต", "relationship": "victim"
+            });
+            while let Ok(r) = client.post(format!("{base}/api/v1/complaints")).json(&body).send().await {
+                if r.status() != 201 {
+                    continue;
+                }
+                let Ok(v) = r.json::<serde_json::Value>().await else { break };
+                receipts.lock().await.push(v["reference"].as_str().unwrap_or("").to_owned());
+            }
+        }));
+    }
+    for _ in 0..100 {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        if receipts.lock().await.len() >= 40 {
+            break;
+        }
+    }
+    child.kill().expect("SIGKILL");
+    child.wait().expect("wait");
+    for w in workers {
+        let _ = w.await;
+    }
+    let receipts = receipts.lock().await.clone();
+    assert!(receipts.len() >= 10, "the load ran before the kill: {} receipts", receipts.len());
+
+    let url = rongrian::setup::database_url(&secrecy::SecretString::from(String::new()), &data);
+    let store = rongrian::storage::Store::connect(&url).await.expect("open");
+    let pool = store.pool();
+    let cases: Vec<String> = sqlx::query("SELECT reference FROM cases")
+        .fetch_all(pool)
+        .await
+        .expect("cases")
+        .iter()
+        .map(|r| r.try_get::<String, _>(0).expect("reference"))
+        .collect();
+    let mails: Vec<(String, String)> = sqlx::query("SELECT recipient, subject FROM outbox")
+        .fetch_all(pool)
+        .await
+        .expect("outbox")
+        .iter()
+        .map(|r| (r.try_get::<String, _>(0).expect("to"), r.try_get::<String, _>(1).expect("subject")))
+        .collect();
+    for reference in &cases {
+        let waiting: Vec<_> =
+            mails.iter().filter(|(_, subject)| subject.contains(&format!("New case {reference}"))).collect();
+        assert_eq!(waiting.len(), 1, "case {reference} has its one notification: {waiting:?}");
+        assert_eq!(waiting[0].0, "intake@example.go.th");
+    }
+    for reference in &receipts {
+        assert!(cases.contains(reference), "the receipt {reference} has its case");
+    }
+    assert_eq!(mails.len(), cases.len(), "no notification without its case");
+    store.close().await;
 }

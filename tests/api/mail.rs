@@ -148,4 +148,52 @@ async fn mail_survives_an_smtp_outage_and_carries_no_content(db: Db) {
     assert!(mails[2].contains("ใกล้ครบกำหนดตอบรับ"));
 }
 
-on_both_databases!(mail_survives_an_smtp_outage_and_carries_no_content);
+/// A worker that claims a mail and dies before it is marked sent (the power goes mid-send) does not
+/// lose it: after the claim's lease (15 minutes) another pass sends it. If the first worker had sent
+/// it before dying, this is a second copy: SMTP delivery is at least once, never lost.
+async fn a_mail_whose_worker_died_goes_out_after_its_lease(db: Db) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
+    let Some(app) = spawn(db, |s| {
+        s.smtp.host = "127.0.0.1".into();
+        s.smtp.port = port;
+        s.smtp.tls = rongrian::config::SmtpTls::None;
+        s.smtp.from = "Rongrian <noreply@example.go.th>".into();
+        s.smtp.timeout_secs = 5;
+        s.notify.poll_secs = 3600;
+    })
+    .await
+    else {
+        return;
+    };
+    app.create_officer("intake", &[Role::IntakeOfficer], &["palad"]).await;
+    let inbox = start_smtp(port);
+    let state = &app.state;
+    let reference = app.submit_json(&crate::helpers::minimal_complaint()).await["reference"]
+        .as_str()
+        .expect("ref")
+        .to_owned();
+    app.clock.advance(Duration::from_secs(1000));
+    // The dying worker's claim: the mail's next attempt pushed out by the lease, nothing sent.
+    let now = app.clock.now_utc().unix_timestamp();
+    let mut conn = state.store.pool().acquire().await.expect("conn");
+    let due = rongrian::storage::outbox::due(&mut conn, now, 12, 50).await.expect("due");
+    assert_eq!(due.len(), 1);
+    assert!(
+        rongrian::storage::outbox::claim(&mut conn, due[0].id, due[0].next_attempt_at, now + 15 * 60)
+            .await
+            .expect("claim")
+    );
+    drop(conn);
+    assert_eq!(run_once(state, &state.mailer).await.expect("pass"), 0, "no one sends a leased mail");
+    app.clock.advance(Duration::from_secs(15 * 60 + 1));
+    assert_eq!(run_once(state, &state.mailer).await.expect("pass"), 1, "after the lease it goes out");
+    let mails = inbox.mails.lock().expect("inbox").clone();
+    assert_eq!(mails.len(), 1);
+    assert!(mails[0].contains(&format!("/staff/cases/{reference}")));
+    assert_eq!(run_once(state, &state.mailer).await.expect("pass"), 0, "and then once only");
+}
+
+on_both_databases!(
+    mail_survives_an_smtp_outage_and_carries_no_content,
+    a_mail_whose_worker_died_goes_out_after_its_lease
+);
