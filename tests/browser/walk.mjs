@@ -210,6 +210,7 @@ async function signIn(page, who) {
 async function firstSignIn(page, who, shotName) {
   await signIn(page, who);
   check(page.url().endsWith('/staff/setup'), `${who.username} is sent to the first sign-in page (${page.url()})`);
+  if (shotName) await keyboardWalk(page, 'form[action="/staff/setup"]', 'first sign-in form');
   const password = `${who.username}-ลำธารใสภูเขาสูง-2569`;
   await page.fill('#new', password);
   await page.fill('#repeat', password);
@@ -302,6 +303,7 @@ try {
     check(r.ok(), `menu link ${href} opens for the intake officer (${r.status()})`);
   }
   await shoot(officer, 'case-list');
+  await keyboardWalk(officer, 'form[action="/staff"]', 'case list filters');
   await officer.goto(`${base}/staff/cases/new`);
   await shoot(officer, 'register-form');
   await keyboardWalk(officer, 'form.complaint', 'registration form');
@@ -436,9 +438,10 @@ try {
   await boss.click('#add-account button[type=submit]');
   check((await boss.$$('.qr svg')).length === 1, 'the new account shows its TOTP secret as a QR code');
   await shoot(boss, 'account-added');
-  for (const [path, name] of [['/staff/admin/reports', 'reports'], ['/staff/admin/measures', 'measures'], ['/staff/admin/outbox', 'outbox']]) {
+  for (const [path, name, form] of [['/staff/admin/reports', 'reports', 'form[action="/staff/admin/reports/download"]'], ['/staff/admin/measures', 'measures', 'form[action="/staff/admin/measures"][accept-charset]'], ['/staff/admin/outbox', 'outbox', null]]) {
     await boss.goto(`${base}${path}`);
     await shoot(boss, name);
+    if (form) await keyboardWalk(boss, form, `${name} form`);
   }
   for (const format of ['html', 'docx', 'xlsx', 'csv', 'json']) {
     const r = await boss.request.get(`${base}/staff/admin/reports/download?fy=2569&section=protection&format=${format}`);
@@ -475,6 +478,7 @@ try {
   await audit.goto(`${base}/staff/audit`);
   check((await audit.textContent('body')).includes('identity.approved'), 'the auditor sees the approval');
   await shoot(audit, 'audit-trail');
+  await keyboardWalk(audit, 'form[action="/staff/audit"]', 'audit filters');
   await audit.goto(`${base}/staff/audit?verify=1`);
   check((await audit.textContent('body')).includes('ห่วงโซ่สมบูรณ์'), 'the chain is intact');
   await shoot(audit, 'audit-verified');
