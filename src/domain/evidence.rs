@@ -175,8 +175,8 @@ impl FileName {
             .chars()
             .filter(|c| !c.is_control() && !super::text::is_invisible_format(*c))
             .collect::<String>()
-            .trim()
-            .trim_start_matches('.')
+            .trim_start_matches(|c: char| c == '.' || c.is_whitespace())
+            .trim_end()
             .to_owned();
         if cleaned.is_empty() {
             return None;
@@ -222,6 +222,10 @@ mod tests {
         assert_eq!(FileName::parse("a\nb.pdf").unwrap().as_str(), "ab.pdf");
         assert!(FileName::parse("  ").is_none());
         assert!(FileName::parse("dir/").is_none());
+        // Found by the `upload_type` fuzz target: ". x.pdf" kept its space, so the name changed
+        // when parsed again.
+        assert_eq!(FileName::parse("... ,\n").unwrap().as_str(), ",");
+        assert_eq!(FileName::parse(". . x.pdf").unwrap().as_str(), "x.pdf");
         let long = format!("{}.pdf", "ก".repeat(500));
         let parsed = FileName::parse(&long).unwrap();
         assert_eq!(parsed.as_str().chars().count(), MAX_NAME_CHARS);
