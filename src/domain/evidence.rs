@@ -185,6 +185,8 @@ impl FileName {
             // Keep the ending: it says the kind.
             let ext: String =
                 cleaned.rsplit_once('.').map(|(_, e)| e.chars().take(10).collect()).unwrap_or_default();
+            // Cut to ten characters, an ending may end in spaces: they go, as from any name.
+            let ext = ext.trim_end();
             let keep = MAX_NAME_CHARS - ext.chars().count() - 1;
             format!("{}.{ext}", cleaned.chars().take(keep).collect::<String>())
         } else {
@@ -226,6 +228,11 @@ mod tests {
         // when parsed again.
         assert_eq!(FileName::parse("... ,\n").unwrap().as_str(), ",");
         assert_eq!(FileName::parse(". . x.pdf").unwrap().as_str(), "x.pdf");
+        // And a long name whose ending, cut to ten characters, ended in spaces.
+        let long = format!("{}.do          x", "A".repeat(300));
+        let parsed = FileName::parse(&long).unwrap();
+        assert_eq!(FileName::parse(parsed.as_str()).as_ref(), Some(&parsed));
+        assert!(parsed.as_str().ends_with(".do"));
         let long = format!("{}.pdf", "ก".repeat(500));
         let parsed = FileName::parse(&long).unwrap();
         assert_eq!(parsed.as_str().chars().count(), MAX_NAME_CHARS);
