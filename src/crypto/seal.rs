@@ -81,6 +81,16 @@ mod tests {
         }
 
         #[test]
+        fn sealed_json_is_padded_to_its_bucket_with_spaces(text in ".{0,3000}") {
+            let id = x25519::Identity::generate();
+            let value = serde_json::json!({ "text": text });
+            let json_len = serde_json::to_vec(&value).unwrap().len();
+            let plain = open(&seal_json(&value, &[&id.to_public()]).unwrap(), &id).unwrap();
+            proptest::prop_assert_eq!(plain.len(), padded_len(json_len));
+            proptest::prop_assert!(plain[json_len..].iter().all(|&b| b == b' '));
+        }
+
+        #[test]
         fn sealed_json_opens_to_what_was_sealed(text in ".{0,3000}") {
             let id = x25519::Identity::generate();
             let sealed = seal_json(&serde_json::json!({ "text": text }), &[&id.to_public()]).unwrap();

@@ -246,6 +246,11 @@ mod tests {
         Calendar::new(count, holidays)
     }
 
+    /// The same holidays, counted the other way.
+    fn calendar_of(count: DayCount, other: &Calendar) -> Calendar {
+        Calendar::new(count, other.holidays.iter().copied())
+    }
+
     /// Independent oracle: working days in (from, to].
     fn working_days_between(cal: &Calendar, from: Date, to: Date) -> u32 {
         let mut n = 0;
@@ -316,6 +321,18 @@ mod tests {
             let r2 = r1.saturating_add(Duration::days(shift));
             let cal = calendar(count, r1, &runs);
             prop_assert!(cal.due_date(r1, days) <= cal.due_date(r2, days));
+        }
+
+        #[test]
+        fn working_days_never_end_before_as_many_calendar_days(
+            received in any_date(), days in any_days(), runs in any_runs()
+        ) {
+            // A working-days deadline is a working day at least `days` days on, and the
+            // calendar-days one is the first such day.
+            prop_assume!(days > 0);
+            let calendar = calendar(DayCount::CalendarDays, received, &runs);
+            let working = calendar_of(DayCount::WorkingDays, &calendar);
+            prop_assert!(calendar.due_date(received, days) <= working.due_date(received, days));
         }
 
         #[test]

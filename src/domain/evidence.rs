@@ -175,8 +175,8 @@ impl FileName {
             .chars()
             .filter(|c| !c.is_control() && !super::text::is_invisible_format(*c))
             .collect::<String>()
-            .trim()
-            .trim_start_matches('.')
+            .trim_start_matches(|c: char| c == '.' || c.is_whitespace())
+            .trim_end()
             .to_owned();
         if cleaned.is_empty() {
             return None;
@@ -185,6 +185,8 @@ impl FileName {
             // Keep the ending: it says the kind.
             let ext: String =
                 cleaned.rsplit_once('.').map(|(_, e)| e.chars().take(10).collect()).unwrap_or_default();
+            // Cut to ten characters, an ending may end in spaces: they go, as from any name.
+            let ext = ext.trim_end();
             let keep = MAX_NAME_CHARS - ext.chars().count() - 1;
             format!("{}.{ext}", cleaned.chars().take(keep).collect::<String>())
         } else {
@@ -222,6 +224,15 @@ mod tests {
         assert_eq!(FileName::parse("a\nb.pdf").unwrap().as_str(), "ab.pdf");
         assert!(FileName::parse("  ").is_none());
         assert!(FileName::parse("dir/").is_none());
+        // Found by the `upload_type` fuzz target: ". x.pdf" kept its space, so the name changed
+        // when parsed again.
+        assert_eq!(FileName::parse("... ,\n").unwrap().as_str(), ",");
+        assert_eq!(FileName::parse(". . x.pdf").unwrap().as_str(), "x.pdf");
+        // And a long name whose ending, cut to ten characters, ended in spaces.
+        let long = format!("{}.do          x", "A".repeat(300));
+        let parsed = FileName::parse(&long).unwrap();
+        assert_eq!(FileName::parse(parsed.as_str()).as_ref(), Some(&parsed));
+        assert!(parsed.as_str().ends_with(".do"));
         let long = format!("{}.pdf", "ก".repeat(500));
         let parsed = FileName::parse(&long).unwrap();
         assert_eq!(parsed.as_str().chars().count(), MAX_NAME_CHARS);

@@ -180,6 +180,20 @@ mod properties {
         }
 
         #[test]
+        fn later_dates_are_never_in_earlier_years(a in any_date(), b in any_date()) {
+            let (early, late) = (a.min(b), a.max(b));
+            prop_assert!(FiscalYear::containing(early) <= FiscalYear::containing(late));
+        }
+
+        #[test]
+        fn a_year_has_366_days_exactly_when_it_ends_in_a_leap_year(date in any_date()) {
+            let fy = FiscalYear::containing(date);
+            let days = (fy.last_day() - fy.first_day()).whole_days() + 1;
+            let leap = time::util::is_leap_year(fy.last_day().year());
+            prop_assert_eq!(days, if leap { 366 } else { 365 });
+        }
+
+        #[test]
         fn from_be_accepts_exactly_its_range(year in -10_000i64..10_000) {
             prop_assert_eq!(FiscalYear::from_be(year).is_ok(), (2500..=2700).contains(&year));
         }

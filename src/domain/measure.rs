@@ -133,7 +133,9 @@ pub fn unknown_placeholder(text: &str) -> Option<String> {
                 if looks_like_name && !PLACEHOLDERS.contains(&name) {
                     return Some(name.to_owned());
                 }
-                rest = &after[close + 1..];
+                // After a name, go on past it; after a stray brace, from the next character, so
+                // the brace cannot hide a `{name}` that follows it (`{ {recieved}`).
+                rest = if looks_like_name { &after[close + 1..] } else { after };
             }
             None => return None,
         }
@@ -268,6 +270,9 @@ mod tests {
         assert_eq!(unknown_placeholder("รับ {received} เรื่อง"), None);
         assert_eq!(unknown_placeholder("รับ {recieved} เรื่อง"), Some("recieved".into()));
         assert_eq!(unknown_placeholder("{ ข้อความ } และ {"), None);
+        // Found by the `placeholders` fuzz target: a stray brace hid the typo after it.
+        assert_eq!(unknown_placeholder("รับ { {recieved} เรื่อง"), Some("recieved".into()));
+        assert_eq!(unknown_placeholder("{a{received}b} {x{in_progres}"), Some("in_progres".into()));
         let fy = FiscalYear::from_be(2569).unwrap();
         let bad = MeasureInput { outcome: "{in_progres} เรื่อง".into(), ..input() };
         assert_eq!(

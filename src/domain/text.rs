@@ -3,10 +3,14 @@
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 
-/// Bidirectional controls, zero-width characters and the byte-order mark: they can make one text
-/// look like another (a name, a file ending, a reference), and nothing a reporter means needs them.
+/// Bidirectional controls (the Arabic letter mark too), zero-width characters (the word joiner
+/// too) and the byte-order mark: they can make one text look like another (a name, a file ending,
+/// a reference), and nothing a reporter means needs them.
 pub fn is_invisible_format(c: char) -> bool {
-    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+    matches!(
+        c,
+        '\u{061C}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}'
+    )
 }
 
 /// The text without invisible formatting characters (borrowed when there were none).
@@ -96,6 +100,8 @@ mod tests {
         assert_eq!(BoundedText::parse_optional("\u{200B}\u{200C} ", 5), Ok(None));
         assert!(matches!(strip_invisible("ไม่มี"), Cow::Borrowed(_)));
         assert_eq!(BoundedText::parse("a\u{1B}[31mb", 20), Err(TextError::ControlCharacter));
+        // Found by the `text` fuzz target: the word joiner was kept; the Arabic letter mark too.
+        assert_eq!(BoundedText::parse("ab\u{2060}d\u{061C}e", 20).unwrap().as_str(), "abde");
     }
 
     #[test]
