@@ -58,6 +58,11 @@ fn trim_after_headers(bytes: &[u8]) -> Result<Vec<u8>, CleanError> {
                     return Ok(out);
                 }
                 0xFF => i += 1,
+                // A stuffed byte or a restart marker after fill bytes belongs to entropy-coded data
+                // (a malformed scan): copy it as such, never read a length that is not there.
+                0x00 | 0xD0..=0xD7 => in_scan = true,
+                // No segment of a clean file has these (TEM, reserved values, a second SOI).
+                m if m < 0xC0 || m == markers::SOI => return Err(bad()),
                 m if (markers::APP0..=markers::APP15).contains(&m) || m == markers::COM => {
                     i += segment_len(i)?
                 }
@@ -146,5 +151,20 @@ mod tests {
         assert!(text.contains("JFIF"));
         assert!(cleaned.ends_with(&[0x12, 0x34, 0xFF, 0xD9]), "the image data is untouched");
         assert_eq!(clean(b"not a jpeg".to_vec()), Err(CleanError::Unreadable("JPEG")));
+    }
+
+    /// Found by the fuzzer: fill bytes then a stuffed zero inside a scan were read as a segment
+    /// with a length, which carried a comment ("secret") and later bytes into the output, and the
+    /// output did not clean again.
+    #[test]
+    fn a_stuffed_byte_after_fill_bytes_is_scan_data() {
+        let crafted = include_bytes!("../../../fuzz/seeds/clean_jpeg/refused-stuffed-byte-after-fill");
+        // A scan that holds a stuffed byte where a marker must be is not a picture: refused whole,
+        // nothing of it stored uncleaned.
+        assert!(matches!(clean(crafted.to_vec()), Err(CleanError::Unreadable("JPEG"))));
+        // The same bytes where they may be (a stuffed zero inside entropy-coded data) still pass.
+        let fine = super::tests::sample_with_exif();
+        let once = clean(fine).expect("clean");
+        assert_eq!(clean(once.clone()).expect("clean again"), once);
     }
 }
