@@ -66,6 +66,14 @@ async fn officers_list_download_and_add_files_and_hand_them_over(db: Db) {
         .await
         .expect("post");
     assert_eq!(r.status(), 403, "CSRF is checked before any file is read");
+    let html = r.text().await.expect("html");
+    assert!(
+        html.contains("แบบฟอร์มหมดอายุ ไฟล์ยังไม่ถูกแนบ")
+            && html.contains("class=\"staff-nav")
+            && html.contains(&reference),
+        "the case page again, with the staff menu and what to do: {html}"
+    );
+    assert!(!html.contains(">a.txt<"), "nothing was attached");
 
     // Another unit's officer gets nothing.
     app.clock.advance(std::time::Duration::from_secs(30));

@@ -177,7 +177,26 @@ pub fn clean(bytes: &[u8]) -> Result<Vec<u8>, CleanError> {
             }
         }
     }
-    Ok(out.finish().map_err(unreadable)?.into_inner())
+    let cleaned = out.finish().map_err(unreadable)?.into_inner();
+    verify(&cleaned, archive.len())?;
+    Ok(cleaned)
+}
+
+/// What is stored must open: every entry of the cleaned zip reads to its end with a matching CRC,
+/// and there are as many as there were. A crafted zip (local and central names that differ, say)
+/// can make the raw copy above write entries that overlap; such a file is refused, not stored.
+fn verify(cleaned: &[u8], entries: usize) -> Result<(), CleanError> {
+    let unreadable = |_| CleanError::Unreadable("Office");
+    let mut archive = ZipArchive::new(Cursor::new(cleaned)).map_err(unreadable)?;
+    if archive.len() != entries {
+        return Err(CleanError::Unreadable("Office"));
+    }
+    for i in 0..archive.len() {
+        let mut entry = archive.by_index(i).map_err(unreadable)?;
+        std::io::copy(&mut (&mut entry).take(MAX_PART_BYTES + 1), &mut std::io::sink())
+            .map_err(|_| CleanError::Unreadable("Office"))?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -197,5 +216,13 @@ mod tests {
         let comments = "<authors><author>Somchai</author><author>Malee</author></authors>";
         assert_eq!(blank_author_elements(comments), "<authors><author></author><author></author></authors>");
         assert_eq!(blank_attributes("<a b=\"c\"/>", PERSON_ATTRIBUTES), "<a b=\"c\"/>");
+    }
+
+    /// Found by the fuzzer: a zip whose local and central names differ was copied into entries that
+    /// overlap, so the stored file did not clean (or open) the same way again. It is refused.
+    #[test]
+    fn a_zip_that_does_not_copy_cleanly_is_refused() {
+        let crafted = include_bytes!("../../../fuzz/seeds/clean_office/refused-names-differ");
+        assert!(matches!(clean(crafted), Err(CleanError::Unreadable("Office"))));
     }
 }

@@ -715,14 +715,24 @@ pub async fn attach_files(
             Ok(crate::http::upload::Target::Seal { recipients, keep_metadata, slots: free, context: () })
         })
     });
-    let upload = crate::http::upload::read(multipart, &evidence, 4096, &mut decide).await;
+    let mut upload = crate::http::upload::read(multipart, &evidence, 4096, &mut decide).await;
     if upload.context.is_none() && upload.error.is_none() {
         // No file part came, so the decision above never checked the form's token.
         let token = upload.fields.iter().find(|(n, _)| n == "authenticity_token").map(|(_, v)| v.as_str());
-        csrf.verify(token.unwrap_or_default()).map_err(|_| PageError(AppError::Csrf, l))?;
+        if csrf.verify(token.unwrap_or_default()).is_err() {
+            upload.error = Some(AppError::Csrf);
+        }
     }
     let problem = match (&upload.error, upload.context.is_some()) {
-        (Some(AppError::Csrf), _) => return Err(PageError(AppError::Csrf, l)),
+        // The page sat open too long: the case page again, with a fresh token and nothing saved.
+        (Some(AppError::Csrf), _) => Some((
+            axum::http::StatusCode::FORBIDDEN,
+            l.t(
+                "แบบฟอร์มหมดอายุ ไฟล์ยังไม่ถูกแนบ กรุณาเลือกไฟล์แล้วกดแนบไฟล์อีกครั้ง",
+                "This form had expired, so no file was attached. Choose the files and attach them again.",
+            )
+            .to_owned(),
+        )),
         (Some(e), true) => Some((e.status(), if l.is_en() { e.message_en() } else { e.message_th() })),
         (Some(e), false) => return Err(PageError(AppError::Internal(e.message_en()), l)),
         (None, _) if refusal.is_some() => {
