@@ -2,9 +2,9 @@
 //! revision, dates; `docProps/app.xml`: company, manager, application, totals; `docProps/custom.xml`)
 //! with empty ones; blanks the names of comment and tracked-change authors and of the people a
 //! document knows (`word/people.xml`, `xl/persons/`, comment authors); cleans the photos embedded in
-//! it with the image cleaners; and gives every entry the same fixed time. Other parts are copied as
-//! they are, compressed bytes and all; parts that are read are read with a size cap, so a zip bomb
-//! is refused rather than inflated.
+//! it with the image cleaners; and gives every entry the same fixed time. Other parts keep their
+//! content, decompressed and written again; every part is read with a size cap, so a zip bomb is
+//! refused rather than inflated.
 use super::CleanError;
 use std::io::{Cursor, Read, Write};
 use zip::write::SimpleFileOptions;
@@ -172,8 +172,20 @@ pub fn clean(bytes: &[u8]) -> Result<Vec<u8>, CleanError> {
                 out.write_all(&content).map_err(|_| CleanError::Unreadable("Office"))?;
             }
             None => {
-                let entry = archive.by_index_raw(i).map_err(unreadable)?;
-                out.raw_copy_file_touch(entry, fixed, None).map_err(unreadable)?;
+                // Decompressed and written again (not copied raw): the output then depends only on
+                // each entry's name and content, so a crafted header cannot make entries overlap and
+                // cleaning a cleaned file gives the same bytes.
+                let mut entry = archive.by_index(i).map_err(unreadable)?;
+                if entry.is_dir() {
+                    out.add_directory(name, options).map_err(unreadable)?;
+                    continue;
+                }
+                out.start_file(name, options).map_err(unreadable)?;
+                let copied = std::io::copy(&mut (&mut entry).take(MAX_PART_BYTES + 1), &mut out)
+                    .map_err(|_| CleanError::Unreadable("Office"))?;
+                if copied > MAX_PART_BYTES {
+                    return Err(CleanError::Unreadable("Office"));
+                }
             }
         }
     }
@@ -184,7 +196,7 @@ pub fn clean(bytes: &[u8]) -> Result<Vec<u8>, CleanError> {
 
 /// What is stored must open: every entry of the cleaned zip reads to its end with a matching CRC,
 /// and there are as many as there were. A crafted zip (local and central names that differ, say)
-/// can make the raw copy above write entries that overlap; such a file is refused, not stored.
+/// could once make entries overlap; whatever does not read back is refused, not stored.
 fn verify(cleaned: &[u8], entries: usize) -> Result<(), CleanError> {
     let unreadable = |_| CleanError::Unreadable("Office");
     let mut archive = ZipArchive::new(Cursor::new(cleaned)).map_err(unreadable)?;
