@@ -144,7 +144,9 @@ async function shoot(page, name) {
 }
 // A keyboard-only walk: Tab from the top of the page; every control of the form is reached in order,
 // each shows a focus ring, and the submit button is among them.
+const walked = [];
 async function keyboardWalk(page, formSelector, label) {
+  walked.push(label);
   const expected = await page.$$eval(`${formSelector} input:not([type=hidden]), ${formSelector} select, ${formSelector} textarea, ${formSelector} button`, (els) =>
     els.filter((e) => !e.disabled && e.offsetParent !== null).map((e) => (e.type === 'radio' ? `radio:${e.name}` : e.id || e.name || e.textContent.trim())),
   );
@@ -389,6 +391,10 @@ try {
   await custodian.fill('textarea[name=note]', 'จำเป็นต่อการสอบข้อเท็จจริง');
   await custodian.click('button[name=decision][value=approve]');
   await shoot(custodian, 'custodian-approved');
+  for (const action of ['open', 'grant']) {
+    const sel = `form[action="/staff/identity/${action}"]`;
+    if (await custodian.$(sel)) await keyboardWalk(custodian, sel, `custody ${action} form`);
+  }
 
   await officer.goto(`${base}/staff/cases/${reference}`);
   await officer.click(`a[href="/staff/cases/${reference}/identity"]`);
@@ -438,10 +444,16 @@ try {
   await boss.click('#add-account button[type=submit]');
   check((await boss.$$('.qr svg')).length === 1, 'the new account shows its TOTP secret as a QR code');
   await shoot(boss, 'account-added');
+  await boss.goto(`${base}/staff/admin/users`);
+  check((await boss.$$('form.inline[action="/staff/admin/users"]')).length > 0, 'the accounts have their row actions');
+  await keyboardWalk(boss, 'form.inline[action="/staff/admin/users"]', 'account row actions');
   for (const [path, name, form] of [['/staff/admin/reports', 'reports', 'form[action="/staff/admin/reports/download"]'], ['/staff/admin/measures', 'measures', 'form[action="/staff/admin/measures"][accept-charset]'], ['/staff/admin/outbox', 'outbox', null]]) {
     await boss.goto(`${base}${path}`);
     await shoot(boss, name);
     if (form) await keyboardWalk(boss, form, `${name} form`);
+    if (name === 'measures' && (await boss.$('form.inline[action="/staff/admin/measures"]'))) {
+      await keyboardWalk(boss, 'form.inline[action="/staff/admin/measures"]', 'measure delete buttons');
+    }
   }
   for (const format of ['html', 'docx', 'xlsx', 'csv', 'json']) {
     const r = await boss.request.get(`${base}/staff/admin/reports/download?fy=2569&section=protection&format=${format}`);
@@ -499,6 +511,7 @@ try {
   await officer.waitForURL(`${base}/staff`);
 
   if (problems.length) fail(`${problems.length} accessibility or layout problems:\n  ${problems.join('\n  ')}`);
+  console.log(`keyboard walks (${walked.length}): ${walked.join('; ')}`);
   console.log(`walk passed: ${step} steps photographed at 390 and 1366 px in ${shots}, axe-core WCAG 2.1 A/AA clean, none wider than 390 px`);
 } finally {
   if (problems.length) console.error(problems.join('\n'));
