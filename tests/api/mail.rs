@@ -51,18 +51,20 @@ fn start_smtp(port: u16) -> Inbox {
     inbox
 }
 
+/// Mail through the test's SMTP server on `port`; the worker's own passes are an hour apart, so the
+/// test runs them.
+fn smtp_on(s: &mut rongrian::config::Settings, port: u16) {
+    s.smtp.host = "127.0.0.1".into();
+    s.smtp.port = port;
+    s.smtp.tls = rongrian::config::SmtpTls::None;
+    s.smtp.from = "Rongrian <noreply@example.go.th>".into();
+    s.smtp.timeout_secs = 5;
+    s.notify.poll_secs = 3600;
+}
+
 async fn mail_survives_an_smtp_outage_and_carries_no_content(db: Db) {
     let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
-    let Some(app) = spawn(db, |s| {
-        s.smtp.host = "127.0.0.1".into();
-        s.smtp.port = port;
-        s.smtp.tls = rongrian::config::SmtpTls::None;
-        s.smtp.from = "Rongrian <noreply@example.go.th>".into();
-        s.smtp.timeout_secs = 5;
-        s.notify.poll_secs = 3600;
-    })
-    .await
-    else {
+    let Some(app) = spawn(db, |s| smtp_on(s, port)).await else {
         return;
     };
     let _officer = app.create_officer("intake", &[Role::IntakeOfficer], &["palad"]).await;
@@ -153,16 +155,7 @@ async fn mail_survives_an_smtp_outage_and_carries_no_content(db: Db) {
 /// it before dying, this is a second copy: SMTP delivery is at least once, never lost.
 async fn a_mail_whose_worker_died_goes_out_after_its_lease(db: Db) {
     let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
-    let Some(app) = spawn(db, |s| {
-        s.smtp.host = "127.0.0.1".into();
-        s.smtp.port = port;
-        s.smtp.tls = rongrian::config::SmtpTls::None;
-        s.smtp.from = "Rongrian <noreply@example.go.th>".into();
-        s.smtp.timeout_secs = 5;
-        s.notify.poll_secs = 3600;
-    })
-    .await
-    else {
+    let Some(app) = spawn(db, |s| smtp_on(s, port)).await else {
         return;
     };
     app.create_officer("intake", &[Role::IntakeOfficer], &["palad"]).await;

@@ -920,7 +920,7 @@ async fn follow_up_target(
     fields: &[(String, String)],
 ) -> Result<crate::http::upload::Target<FollowUp>, AppError> {
     use crate::http::upload::Target;
-    let get = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or("");
+    let get = |name: &str| field(fields, name);
     csrf.verify(get("authenticity_token")).map_err(|_| AppError::Csrf)?;
     let token = match SubmissionToken::parse(get("token")) {
         Ok(t) => t,

@@ -81,16 +81,11 @@ pub async fn login(
     if csrf.verify(&form.authenticity_token).is_err() {
         // The sign-in page sat open too long (or the browser dropped its cookie): the same form, the
         // user name kept, the password and code to type again.
-        let page = LoginPage {
-            chrome: Chrome::new(l, &state.settings.organisation, "/staff/login"),
-            csrf: token_of(&csrf, l)?,
-            error: Some(l.t(
-                "แบบฟอร์มหมดอายุ ยังไม่ได้เข้าสู่ระบบ กรุณากรอกรหัสผ่านและรหัสยืนยันตัวตน (OTP) แล้วกดเข้าสู่ระบบอีกครั้ง",
-                "This form had expired, so you were not signed in. Type the password and one-time code and sign in again.",
-            )),
-            username: form.username.chars().take(64).collect(),
-        };
-        return Ok((csrf, render_with_status(&page, StatusCode::FORBIDDEN)).into_response());
+        let message = l.t(
+            "แบบฟอร์มหมดอายุ ยังไม่ได้เข้าสู่ระบบ กรุณากรอกรหัสผ่านและรหัสยืนยันตัวตน (OTP) แล้วกดเข้าสู่ระบบอีกครั้ง",
+            "This form had expired, so you were not signed in. Type the password and one-time code and sign in again.",
+        );
+        return login_again(&state, l, csrf, StatusCode::FORBIDDEN, message, &form.username);
     }
     if let Err(retry_after_secs) = state.limiters.check_login_account(client.0, &form.username) {
         state.metrics.rate_limited("login_account");
@@ -105,19 +100,32 @@ pub async fn login(
             Ok(response)
         }
         Err(auth::LoginFailure::Invalid | auth::LoginFailure::Replayed) => {
-            let page = LoginPage {
-                chrome: Chrome::new(l, &state.settings.organisation, "/staff/login"),
-                csrf: token_of(&csrf, l)?,
-                error: Some(l.t(
-                    "ชื่อผู้ใช้ รหัสผ่าน หรือรหัสยืนยันตัวตน (OTP) ไม่ถูกต้อง",
-                    "The username, password or one-time code is not correct.",
-                )),
-                username: form.username.chars().take(64).collect(),
-            };
-            Ok((csrf, render_with_status(&page, StatusCode::UNAUTHORIZED)).into_response())
+            let message = l.t(
+                "ชื่อผู้ใช้ รหัสผ่าน หรือรหัสยืนยันตัวตน (OTP) ไม่ถูกต้อง",
+                "The username, password or one-time code is not correct.",
+            );
+            login_again(&state, l, csrf, StatusCode::UNAUTHORIZED, message, &form.username)
         }
         Err(auth::LoginFailure::Failed(e)) => Err(PageError(AppError::internal(&e), l)),
     }
+}
+
+/// The sign-in form again with a problem: the user name kept, the password and code to type again.
+fn login_again(
+    state: &AppState,
+    l: Lang,
+    csrf: CsrfToken,
+    status: StatusCode,
+    message: &'static str,
+    username: &str,
+) -> Result<Response, PageError> {
+    let page = LoginPage {
+        chrome: Chrome::new(l, &state.settings.organisation, "/staff/login"),
+        csrf: token_of(&csrf, l)?,
+        error: Some(message),
+        username: username.chars().take(64).collect(),
+    };
+    Ok((csrf, render_with_status(&page, status)).into_response())
 }
 
 #[derive(Deserialize)]
