@@ -186,10 +186,7 @@ where
         let sha256 = hex(&sha2::Sha256::digest(&bytes));
         let mut upload = vault.begin(recipients).await?;
         for piece in bytes.chunks(64 * 1024) {
-            if let Err(e) = upload.write(piece).await {
-                upload.abort().await;
-                return Err(e);
-            }
+            upload.write(piece).await?;
         }
         let size = bytes.len() as u64;
         let object_key = upload.finish().await?;
@@ -220,10 +217,7 @@ where
         }
         hasher.update(&piece);
         size += piece.len() as u64;
-        if let Err(e) = upload.write(&piece).await {
-            upload.abort().await;
-            return Err(e);
-        }
+        upload.write(&piece).await?;
     }
     if text.is_some_and(|t| !t.finish()) || size == 0 {
         upload.abort().await;

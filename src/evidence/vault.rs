@@ -6,12 +6,14 @@ use age::x25519;
 use bytes::Bytes;
 use futures::{Stream, StreamExt, TryStreamExt};
 use object_store::path::Path as ObjectPath;
-use object_store::{ObjectStore, ObjectStoreExt, WriteMultipart};
+use object_store::{MultipartUpload, ObjectStore, ObjectStoreExt};
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 /// Multipart chunks sent to the store (S3 parts must be at least 5 MiB, except the last).
 const PART_BYTES: usize = 5 * 1024 * 1024;
+/// Parts on their way to the store at once: bounds memory to a few parts whatever the file size.
+const MAX_IN_FLIGHT: usize = 2;
 
 #[derive(Clone)]
 pub struct Vault {
@@ -80,12 +82,8 @@ impl Vault {
         let buffer = Shared::default();
         let writer = encryptor.wrap_output(buffer.clone()).map_err(|_| EvidenceError::Crypto)?;
         let upload = self.store.put_multipart(&self.path(&key)).await.map_err(store_error)?;
-        Ok(Upload {
-            key,
-            writer: Some(writer),
-            buffer,
-            upload: Some(WriteMultipart::new_with_chunk_size(upload, PART_BYTES)),
-        })
+        let parts = Parts { upload, pending: Vec::new(), in_flight: tokio::task::JoinSet::new() };
+        Ok(Upload { key, writer: Some(writer), buffer, parts: Some(parts) })
     }
 
     /// The plaintext of a sealed file as a stream, opened with `identity`.
@@ -180,49 +178,314 @@ impl Shared {
 }
 
 /// A file being sealed into the store: plaintext in, age ciphertext out to a multipart upload.
-/// Finish it, or abort it so that nothing is left behind.
+/// Finish it, or abort it so that nothing is left behind. A write or finish that fails has
+/// already aborted the upload and waited for its parts to be removed, so the caller's error
+/// answer is only sent once nothing of the file is left.
 pub struct Upload {
     pub key: String,
     writer: Option<age::stream::StreamWriter<Shared>>,
     buffer: Shared,
-    upload: Option<WriteMultipart>,
+    parts: Option<Parts>,
+}
+
+/// The multipart upload itself: sealed bytes not sent yet and the parts on their way.
+struct Parts {
+    upload: Box<dyn MultipartUpload>,
+    pending: Vec<u8>,
+    in_flight: tokio::task::JoinSet<object_store::Result<()>>,
+}
+
+impl Parts {
+    /// Sends every full part, keeping at most `MAX_IN_FLIGHT` on their way.
+    async fn send_full(&mut self) -> object_store::Result<()> {
+        while self.pending.len() >= PART_BYTES {
+            let rest = self.pending.split_off(PART_BYTES);
+            let part = std::mem::replace(&mut self.pending, rest);
+            self.send(part).await?;
+        }
+        Ok(())
+    }
+
+    async fn send(&mut self, part: Vec<u8>) -> object_store::Result<()> {
+        self.in_flight.spawn(self.upload.put_part(part.into()));
+        while self.in_flight.len() > MAX_IN_FLIGHT {
+            self.settle_one().await?;
+        }
+        Ok(())
+    }
+
+    async fn settle_one(&mut self) -> object_store::Result<()> {
+        match self.in_flight.join_next().await {
+            Some(Ok(done)) => done,
+            Some(Err(e)) => Err(object_store::Error::Generic { store: "evidence", source: Box::new(e) }),
+            None => Ok(()),
+        }
+    }
+
+    async fn complete(mut self) -> Result<(), (Self, object_store::Error)> {
+        // The last part may be short (age output is never empty, so there is always one).
+        if !self.pending.is_empty() {
+            let last = std::mem::take(&mut self.pending);
+            if let Err(e) = self.send(last).await {
+                return Err((self, e));
+            }
+        }
+        while !self.in_flight.is_empty() {
+            if let Err(e) = self.settle_one().await {
+                return Err((self, e));
+            }
+        }
+        match self.upload.complete().await {
+            Ok(_) => Ok(()),
+            Err(e) => Err((self, e)),
+        }
+    }
+
+    /// Stops the parts still on their way, then removes what was stored.
+    async fn abort(mut self) {
+        self.in_flight.shutdown().await;
+        if let Err(e) = self.upload.abort().await {
+            tracing::warn!(error = %e, "could not abort an evidence upload");
+        }
+    }
 }
 
 impl Upload {
     pub async fn write(&mut self, plain: &[u8]) -> Result<(), EvidenceError> {
-        let (Some(writer), Some(upload)) = (self.writer.as_mut(), self.upload.as_mut()) else {
+        let Some(writer) = self.writer.as_mut() else {
             return Err(EvidenceError::Crypto);
         };
-        writer.write_all(plain).map_err(|_| EvidenceError::Crypto)?;
-        let sealed = self.buffer.take();
-        if !sealed.is_empty() {
-            upload.write(&sealed);
-            // Bounds what is in flight: two parts at most.
-            upload.wait_for_capacity(2).await.map_err(store_error)?;
+        if writer.write_all(plain).is_err() {
+            self.abort_parts().await;
+            return Err(EvidenceError::Crypto);
+        }
+        let Some(parts) = self.parts.as_mut() else {
+            return Err(EvidenceError::Crypto);
+        };
+        parts.pending.extend_from_slice(&self.buffer.take());
+        if let Err(e) = parts.send_full().await {
+            self.abort_parts().await;
+            return Err(store_error(e));
         }
         Ok(())
     }
 
     /// Completes the age file and the upload; the key of the stored file.
     pub async fn finish(mut self) -> Result<String, EvidenceError> {
-        let writer = self.writer.take().ok_or(EvidenceError::Crypto)?;
-        let mut upload = self.upload.take().ok_or(EvidenceError::Crypto)?;
-        if writer.finish().is_err() {
-            let _ = upload.abort().await;
+        let writer = self.writer.take();
+        if writer.is_none_or(|w| w.finish().is_err()) {
+            self.abort_parts().await;
             return Err(EvidenceError::Crypto);
         }
-        upload.write(&self.buffer.take());
-        upload.finish().await.map_err(store_error)?;
-        Ok(std::mem::take(&mut self.key))
+        let Some(mut parts) = self.parts.take() else {
+            return Err(EvidenceError::Crypto);
+        };
+        parts.pending.extend_from_slice(&self.buffer.take());
+        match parts.complete().await {
+            Ok(()) => Ok(std::mem::take(&mut self.key)),
+            Err((parts, e)) => {
+                parts.abort().await;
+                Err(store_error(e))
+            }
+        }
     }
 
     /// Gives up: nothing of the file stays in the store.
     pub async fn abort(mut self) {
         self.writer.take();
-        if let Some(upload) = self.upload.take()
-            && let Err(e) = upload.abort().await
-        {
-            tracing::warn!(error = %e, "could not abort an evidence upload");
+        self.abort_parts().await;
+    }
+
+    async fn abort_parts(&mut self) {
+        if let Some(parts) = self.parts.take() {
+            parts.abort().await;
         }
+    }
+}
+
+impl Drop for Upload {
+    /// An upload dropped unfinished (its request was cancelled) is aborted in the background;
+    /// should that fail too, the orphan sweep removes the file.
+    fn drop(&mut self) {
+        if let Some(parts) = self.parts.take()
+            && let Ok(runtime) = tokio::runtime::Handle::try_current()
+        {
+            runtime.spawn(parts.abort());
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use futures::stream::BoxStream;
+    use object_store::memory::InMemory;
+    use object_store::{
+        CopyOptions, GetOptions, GetResult, ListResult, ObjectMeta, PutMultipartOptions, PutOptions,
+        PutPayload, PutResult, UploadPart,
+    };
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+    /// An in-memory store whose multipart uploads accept `good_parts` parts and fail the rest,
+    /// and whose abort takes a while, as a disk or a bucket does.
+    #[derive(Debug)]
+    struct Flaky {
+        inner: InMemory,
+        good_parts: usize,
+        aborted: Arc<AtomicBool>,
+    }
+
+    impl std::fmt::Display for Flaky {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("Flaky")
+        }
+    }
+
+    #[derive(Debug)]
+    struct FlakyUpload {
+        inner: Box<dyn MultipartUpload>,
+        good_parts: usize,
+        sent: AtomicUsize,
+        aborted: Arc<AtomicBool>,
+    }
+
+    #[async_trait::async_trait]
+    impl MultipartUpload for FlakyUpload {
+        fn put_part(&mut self, data: PutPayload) -> UploadPart {
+            if self.sent.fetch_add(1, Ordering::SeqCst) < self.good_parts {
+                self.inner.put_part(data)
+            } else {
+                Box::pin(async {
+                    Err(object_store::Error::Generic { store: "Flaky", source: "no space left".into() })
+                })
+            }
+        }
+
+        async fn complete(&mut self) -> object_store::Result<PutResult> {
+            self.inner.complete().await
+        }
+
+        async fn abort(&mut self) -> object_store::Result<()> {
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            self.aborted.store(true, Ordering::SeqCst);
+            self.inner.abort().await
+        }
+    }
+
+    #[async_trait::async_trait]
+    impl ObjectStore for Flaky {
+        async fn put_opts(
+            &self,
+            p: &ObjectPath,
+            d: PutPayload,
+            o: PutOptions,
+        ) -> object_store::Result<PutResult> {
+            self.inner.put_opts(p, d, o).await
+        }
+
+        async fn put_multipart_opts(
+            &self,
+            p: &ObjectPath,
+            o: PutMultipartOptions,
+        ) -> object_store::Result<Box<dyn MultipartUpload>> {
+            let inner = self.inner.put_multipart_opts(p, o).await?;
+            Ok(Box::new(FlakyUpload {
+                inner,
+                good_parts: self.good_parts,
+                sent: AtomicUsize::new(0),
+                aborted: self.aborted.clone(),
+            }))
+        }
+
+        async fn get_opts(&self, p: &ObjectPath, o: GetOptions) -> object_store::Result<GetResult> {
+            self.inner.get_opts(p, o).await
+        }
+
+        fn delete_stream(
+            &self,
+            locations: BoxStream<'static, object_store::Result<ObjectPath>>,
+        ) -> BoxStream<'static, object_store::Result<ObjectPath>> {
+            self.inner.delete_stream(locations)
+        }
+
+        fn list(&self, prefix: Option<&ObjectPath>) -> BoxStream<'static, object_store::Result<ObjectMeta>> {
+            self.inner.list(prefix)
+        }
+
+        async fn list_with_delimiter(&self, prefix: Option<&ObjectPath>) -> object_store::Result<ListResult> {
+            self.inner.list_with_delimiter(prefix).await
+        }
+
+        async fn copy_opts(
+            &self,
+            from: &ObjectPath,
+            to: &ObjectPath,
+            o: CopyOptions,
+        ) -> object_store::Result<()> {
+            self.inner.copy_opts(from, to, o).await
+        }
+    }
+
+    fn vault(good_parts: usize) -> (Vault, Arc<AtomicBool>) {
+        let aborted = Arc::new(AtomicBool::new(false));
+        let store = Flaky { inner: InMemory::new(), good_parts, aborted: aborted.clone() };
+        let vault =
+            Vault { store: Arc::new(store), prefix: ObjectPath::from("cases"), location: "test".into() };
+        (vault, aborted)
+    }
+
+    fn file(len: usize) -> Vec<u8> {
+        (0..len).map(|i| (i % 251) as u8).collect()
+    }
+
+    #[tokio::test]
+    async fn a_file_of_several_parts_opens_to_what_went_in() {
+        let (vault, aborted) = vault(usize::MAX);
+        let identity = x25519::Identity::generate();
+        let plain = file(3 * PART_BYTES + 12_345);
+        let mut upload = vault.begin(&[identity.to_public()]).await.expect("begin");
+        for piece in plain.chunks(100_000) {
+            upload.write(piece).await.expect("write");
+        }
+        let key = upload.finish().await.expect("finish");
+        let mut opened = Vec::new();
+        let mut stream = Box::pin(vault.open_stream(&key, &identity).await.expect("open"));
+        while let Some(chunk) = stream.next().await {
+            opened.extend_from_slice(&chunk.expect("chunk"));
+        }
+        assert!(opened == plain, "{} bytes opened of {}", opened.len(), plain.len());
+        assert!(!aborted.load(Ordering::SeqCst));
+    }
+
+    /// The answer to a failed write goes out only after the upload is gone (a full disk once
+    /// answered first and removed the partial file afterwards, in the background).
+    #[tokio::test]
+    async fn a_failed_part_has_aborted_the_upload_when_write_returns() {
+        let (vault, aborted) = vault(1);
+        let identity = x25519::Identity::generate();
+        let mut upload = vault.begin(&[identity.to_public()]).await.expect("begin");
+        let mut failed = None;
+        for piece in file(6 * PART_BYTES).chunks(1 << 20) {
+            if let Err(e) = upload.write(piece).await {
+                failed = Some(e);
+                break;
+            }
+        }
+        assert!(matches!(failed, Some(EvidenceError::Store(_))), "{failed:?}");
+        assert!(aborted.load(Ordering::SeqCst), "aborted before write returned");
+        assert!(vault.keys().await.expect("keys").is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_failed_last_part_has_aborted_the_upload_when_finish_returns() {
+        let (vault, aborted) = vault(0);
+        let identity = x25519::Identity::generate();
+        let mut upload = vault.begin(&[identity.to_public()]).await.expect("begin");
+        upload.write(&file(1000)).await.expect("a short file waits for finish");
+        let finished = upload.finish().await;
+        assert!(matches!(finished, Err(EvidenceError::Store(_))), "{finished:?}");
+        assert!(aborted.load(Ordering::SeqCst), "aborted before finish returned");
+        assert!(vault.keys().await.expect("keys").is_empty());
     }
 }
