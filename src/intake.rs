@@ -312,7 +312,8 @@ pub async fn find(state: &AppState, token: &SubmissionToken) -> Result<Option<Re
     // scalar multiplication per check, and a key that did not match would fail to open the
     // messages below anyway (an error, not a silent gap).
     let mut messages = Vec::new();
-    for m in cases::messages(&mut conn, row.id).await? {
+    let stored = if row.has_messages { cases::messages(&mut conn, row.id).await? } else { Vec::new() };
+    for m in stored {
         let sealed: SealedMessage = seal::open_json(&m.body, &identity)?;
         messages.push(MessageView {
             from_reporter: m.author == "reporter",
@@ -321,7 +322,11 @@ pub async fn find(state: &AppState, token: &SubmissionToken) -> Result<Option<Re
         });
     }
     let complaint = seal::open_json::<ComplaintContent>(&row.content, &identity).ok();
-    let files = crate::storage::attachments::of_case(&mut conn, row.id).await?;
+    let files = if row.has_attachments {
+        crate::storage::attachments::of_case(&mut conn, row.id).await?
+    } else {
+        Vec::new()
+    };
     let attachment_count = u32::try_from(files.len()).unwrap_or(u32::MAX);
     let mut attachments = Vec::new();
     for f in files.into_iter().filter(|f| f.added_by == "reporter") {
@@ -337,7 +342,9 @@ pub async fn find(state: &AppState, token: &SubmissionToken) -> Result<Option<Re
         }
     }
     let mut disclosures = Vec::new();
-    for (kind, on) in custody::disclosure_dates(&mut conn, row.id).await? {
+    let decided =
+        if row.has_disclosures { custody::disclosure_dates(&mut conn, row.id).await? } else { Vec::new() };
+    for (kind, on) in decided {
         disclosures.push(Disclosure {
             on: parse_date(&on)?,
             to_handling_officer: kind == custody::RequestKind::Request,

@@ -41,6 +41,11 @@ pub struct ReporterCaseRow {
     /// Sealed to the unit, escrow and (since December 2026) the reporter's own key.
     pub content: Vec<u8>,
     pub anonymous: bool,
+    /// Whether the case has messages, files and decided identity disclosures: a status check
+    /// reads each only when there is one (every query is a round trip to the database's worker).
+    pub has_messages: bool,
+    pub has_attachments: bool,
+    pub has_disclosures: bool,
 }
 
 pub struct MessageRow {
@@ -112,6 +117,9 @@ fn reporter_case(r: &AnyRow) -> Result<ReporterCaseRow, sqlx::Error> {
         reporter_recipient: r.try_get(11)?,
         content: r.try_get(12)?,
         anonymous: r.try_get::<i64, _>(13)? != 0,
+        has_messages: r.try_get::<i64, _>(14)? != 0,
+        has_attachments: r.try_get::<i64, _>(15)? != 0,
+        has_disclosures: r.try_get::<i64, _>(16)? != 0,
     })
 }
 
@@ -121,7 +129,11 @@ pub async fn find_by_token_hash(
 ) -> Result<Option<ReporterCaseRow>, StorageError> {
     let row = sqlx::query(
         "SELECT id, reference, received_on, track, category, status, status_changed_on, unit_code, \
-         acknowledge_due, result_due, token_hash, reporter_recipient, content, CAST(anonymous AS INTEGER) \
+         acknowledge_due, result_due, token_hash, reporter_recipient, content, CAST(anonymous AS INTEGER), \
+         CAST(EXISTS (SELECT 1 FROM case_messages m WHERE m.case_id = cases.id) AS INTEGER), \
+         CAST(EXISTS (SELECT 1 FROM attachments a WHERE a.case_id = cases.id) AS INTEGER), \
+         CAST(EXISTS (SELECT 1 FROM identity_requests r WHERE r.case_id = cases.id \
+           AND r.status IN ('approved', 'opened') AND r.decided_on IS NOT NULL) AS INTEGER) \
          FROM cases WHERE token_hash = $1",
     )
     .bind(token_hash.to_vec())
