@@ -79,10 +79,7 @@ pub async fn append(
     let position: i64 = head.try_get(0)?;
     let prev: Vec<u8> = head.try_get(1)?;
     let hash = entry_hash(key, &prev, position, entry);
-    sqlx::query("UPDATE audit_head SET last_hash = $1 WHERE id = 1")
-        .bind(hash.to_vec())
-        .execute(&mut *conn)
-        .await?;
+    // The trigger `audit_log_moves_head` sets the head's hash to this entry's.
     sqlx::query(
         "INSERT INTO audit_log (position, recorded_on, actor, action, case_id, detail, prev_hash, entry_hash) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
