@@ -222,23 +222,17 @@ impl Parts {
         }
     }
 
-    async fn complete(mut self) -> Result<(), (Self, object_store::Error)> {
+    /// Sends the rest and completes the upload; on an error the caller aborts it.
+    async fn complete(&mut self) -> object_store::Result<()> {
         // The last part may be short (age output is never empty, so there is always one).
         if !self.pending.is_empty() {
             let last = std::mem::take(&mut self.pending);
-            if let Err(e) = self.send(last).await {
-                return Err((self, e));
-            }
+            self.send(last).await?;
         }
         while !self.in_flight.is_empty() {
-            if let Err(e) = self.settle_one().await {
-                return Err((self, e));
-            }
+            self.settle_one().await?;
         }
-        match self.upload.complete().await {
-            Ok(_) => Ok(()),
-            Err(e) => Err((self, e)),
-        }
+        self.upload.complete().await.map(|_| ())
     }
 
     /// Stops the parts still on their way, then removes what was stored.
@@ -281,13 +275,11 @@ impl Upload {
             return Err(EvidenceError::Crypto);
         };
         parts.pending.extend_from_slice(&self.buffer.take());
-        match parts.complete().await {
-            Ok(()) => Ok(std::mem::take(&mut self.key)),
-            Err((parts, e)) => {
-                parts.abort().await;
-                Err(store_error(e))
-            }
+        if let Err(e) = parts.complete().await {
+            parts.abort().await;
+            return Err(store_error(e));
         }
+        Ok(std::mem::take(&mut self.key))
     }
 
     /// Gives up: nothing of the file stays in the store.
