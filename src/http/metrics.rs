@@ -38,6 +38,11 @@ pub struct ChannelLabels {
     pub channel: &'static str,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct OutcomeLabels {
+    pub outcome: &'static str,
+}
+
 #[derive(Clone)]
 pub struct LatencyBuckets;
 
@@ -56,6 +61,8 @@ pub struct Metrics {
     lookups: Counter,
     rejections: Family<GroupLabels, Counter>,
     outbox_depth: Gauge,
+    /// Passes of the outbox worker, by outcome: a count that stops growing means mail stopped.
+    outbox_passes: Family<OutcomeLabels, Counter>,
     /// Read from the store at each scrape: writes committed and the commits that carried them
     /// (their ratio is how well group commit batches).
     db_writes: Gauge,
@@ -77,6 +84,7 @@ impl Metrics {
         let lookups = Counter::default();
         let rejections = Family::<GroupLabels, Counter>::default();
         let outbox_depth = Gauge::default();
+        let outbox_passes = Family::<OutcomeLabels, Counter>::default();
         let (db_writes, db_commits) = (Gauge::default(), Gauge::default());
         registry.register(
             "http_requests",
@@ -97,6 +105,11 @@ impl Metrics {
         registry.register("rate_limited", "Requests refused by a rate limiter, by group", rejections.clone());
         registry.register("outbox_depth", "Mails waiting in the outbox (not given up)", outbox_depth.clone());
         registry.register(
+            "outbox_passes",
+            "Passes of the outbox worker, by outcome (ok, failed)",
+            outbox_passes.clone(),
+        );
+        registry.register(
             "db_writes_committed",
             "Write transactions committed since start",
             db_writes.clone(),
@@ -114,6 +127,7 @@ impl Metrics {
             lookups,
             rejections,
             outbox_depth,
+            outbox_passes,
             db_writes,
             db_commits,
         }
@@ -129,6 +143,19 @@ impl Metrics {
 
     pub fn rate_limited(&self, group: &'static str) {
         self.rejections.get_or_create(&GroupLabels { group }).inc();
+    }
+
+    pub fn outbox_pass(&self, ok: bool) {
+        let outcome = if ok { "ok" } else { "failed" };
+        self.outbox_passes.get_or_create(&OutcomeLabels { outcome }).inc();
+    }
+
+    /// Outbox passes finished since start, whatever their outcome.
+    pub fn outbox_passes(&self) -> u64 {
+        ["ok", "failed"]
+            .iter()
+            .map(|&outcome| self.outbox_passes.get_or_create(&OutcomeLabels { outcome }).get())
+            .sum()
     }
 
     fn encode(&self) -> Result<String, std::fmt::Error> {

@@ -143,9 +143,11 @@ pub async fn run(state: AppState, mailer: Mailer) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(state.settings.notify.poll_secs));
     loop {
         tick.tick().await;
-        if let Err(e) = run_once(&state, &mailer).await {
+        let outcome = run_once(&state, &mailer).await;
+        if let Err(e) = &outcome {
             tracing::warn!(error = %e, "outbox pass failed");
         }
+        state.metrics.outbox_pass(outcome.is_ok());
     }
 }
 

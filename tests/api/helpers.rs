@@ -165,6 +165,18 @@ async fn create_pg_database(admin_url: &str, name: &str) {
 }
 
 impl TestApp {
+    /// The service's worker makes one pass at start-up, on the test's runtime; the test waits for it so
+    /// that the passes it runs itself are the only ones (otherwise the start-up pass, slow on a loaded
+    /// machine, can claim a mail the test expects to send and still be talking to SMTP when the test
+    /// looks at the inbox).
+    pub async fn wait_for_the_start_up_pass(&self) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while self.state.metrics.outbox_passes() == 0 {
+            assert!(std::time::Instant::now() < deadline, "the outbox worker made no pass in 60 s");
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }

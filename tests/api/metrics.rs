@@ -24,6 +24,8 @@ async fn metrics_count_requests_by_template_on_their_own_address(db: Db) {
     let _ = app.client.get(app.url(&path_with_reference)).send().await.expect("get");
     let _ = app.client.get(app.url("/no-such-page")).send().await.expect("get");
 
+    app.wait_for_the_start_up_pass().await;
+
     let public = app.client.get(app.url("/metrics")).send().await.expect("get");
     assert_eq!(public.status(), 404, "never on the public address");
     let text = app
@@ -43,6 +45,7 @@ async fn metrics_count_requests_by_template_on_their_own_address(db: Db) {
         "route=\"/staff/cases/{reference}\"",
         "route=\"unmatched\"",
         "rongrian_outbox_depth 0",
+        "rongrian_outbox_passes_total{outcome=\"ok\"} 1",
         "rongrian_http_request_duration_seconds_bucket",
     ] {
         assert!(text.contains(expected), "{expected} in:\n{text}");
