@@ -65,7 +65,8 @@ fn serve_with_no_configuration_initialises_and_stops_on_sigterm() {
         .spawn()
         .expect("spawn");
     let mut ready = false;
-    for _ in 0..300 {
+    // Up to about a minute: a loaded CI machine can be slow to start a process.
+    for _ in 0..1200 {
         if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
             ready = true;
             break;

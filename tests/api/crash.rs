@@ -21,7 +21,8 @@ fn serve(config: &std::path::Path, data: &std::path::Path) -> Child {
 }
 
 async fn wait_ready(client: &reqwest::Client, base: &str) {
-    for _ in 0..400 {
+    // Up to about a minute: a loaded CI machine can be slow to start a process.
+    for _ in 0..1200 {
         if client.get(format!("{base}/readyz")).send().await.is_ok_and(|r| r.status() == 200) {
             return;
         }

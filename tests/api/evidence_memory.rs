@@ -136,12 +136,15 @@ async fn a_file_larger_than_the_memory_cap_goes_in_and_out_in_bounded_memory() {
     let base = service.base.clone();
     let client =
         reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-    for _ in 0..200 {
+    let mut up = false;
+    for _ in 0..1200 {
         if client.get(format!("{base}/healthz")).send().await.is_ok_and(|r| r.status() == 200) {
+            up = true;
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
+    assert!(up, "the service did not come up within about a minute");
     let receipt: serde_json::Value = client
         .post(format!("{base}/api/v1/complaints"))
         .json(&crate::helpers::minimal_complaint())

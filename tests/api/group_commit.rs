@@ -27,20 +27,27 @@ async fn write(store: rongrian::storage::Store, value: String) -> Result<(), sql
 async fn concurrent_writes_share_commits_and_all_land(db: Db) {
     let Some(app) = spawn(db, |_| {}).await else { return };
     scratch(&app).await;
-    let before = app.state.store.write_stats();
-    let tasks: Vec<_> =
-        (0..48).map(|i| tokio::spawn(write(app.state.store.clone(), format!("w{i:02}")))).collect();
-    for t in tasks {
-        tokio::time::timeout(Duration::from_secs(20), t).await.expect("a write hung").unwrap().unwrap();
+    // A batch closes 20 ms after it opens: on a stalled machine one round may see every write
+    // commit alone, so sharing is asked of one round in three; landing is asked of every round.
+    let mut seen = Vec::new();
+    for round in 0..3 {
+        let before = app.state.store.write_stats();
+        let tasks: Vec<_> = (0..48)
+            .map(|i| tokio::spawn(write(app.state.store.clone(), format!("r{round}w{i:02}"))))
+            .collect();
+        for t in tasks {
+            tokio::time::timeout(Duration::from_secs(20), t).await.expect("a write hung").unwrap().unwrap();
+        }
+        let after = app.state.store.write_stats();
+        assert_eq!(values(&app).await.len(), 48 * (round + 1), "every acknowledged write is in the database");
+        let (writes, commits) = (after.writes - before.writes, after.batches - before.batches);
+        assert_eq!(writes, 48);
+        if commits < writes {
+            return;
+        }
+        seen.push(commits);
     }
-    let after = app.state.store.write_stats();
-    assert_eq!(values(&app).await.len(), 48, "every acknowledged write is in the database");
-    let (writes, commits) = (after.writes - before.writes, after.batches - before.batches);
-    assert_eq!(writes, 48);
-    assert!(
-        commits < writes,
-        "writes waiting together must share commits: {writes} writes in {commits} commits"
-    );
+    panic!("writes waiting together must share commits: 48 writes took {seen:?} commits in three rounds");
 }
 
 async fn a_failing_writer_takes_nothing_else_with_it(db: Db) {

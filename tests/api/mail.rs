@@ -40,9 +40,20 @@ fn decode(raw: &[u8]) -> String {
     format!("{headers}\n\n{}", String::from_utf8_lossy(&decoded))
 }
 
-fn start_smtp(port: u16) -> Inbox {
+/// The test's SMTP port, bound but not listening: a connection to it is refused, as to a relay that
+/// is down, and no other test's socket can take the port before [`start_smtp`] listens on it.
+fn reserve_smtp_port() -> (socket2::Socket, u16) {
+    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).expect("socket");
+    let any: std::net::SocketAddr = "127.0.0.1:0".parse().expect("addr");
+    socket.bind(&any.into()).expect("bind smtp port");
+    let port = socket.local_addr().expect("addr").as_socket().expect("inet").port();
+    (socket, port)
+}
+
+fn start_smtp(socket: socket2::Socket) -> Inbox {
     let inbox = Inbox::default();
-    let listener = std::net::TcpListener::bind(("127.0.0.1", port)).expect("bind smtp port");
+    socket.listen(16).expect("listen");
+    let listener: std::net::TcpListener = socket.into();
     let mut server = mailin_embedded::Server::new(inbox.clone());
     server.with_name("smtp.test").with_tcp_listener(listener);
     std::thread::spawn(move || {
@@ -63,7 +74,7 @@ fn smtp_on(s: &mut rongrian::config::Settings, port: u16) {
 }
 
 async fn mail_survives_an_smtp_outage_and_carries_no_content(db: Db) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
+    let (smtp, port) = reserve_smtp_port();
     let Some(app) = spawn(db, |s| smtp_on(s, port)).await else {
         return;
     };
@@ -96,7 +107,7 @@ async fn mail_survives_an_smtp_outage_and_carries_no_content(db: Db) {
     assert!(page.text().await.expect("html").contains("i***@example.go.th"));
 
     // SMTP comes back; after the backoff the mail goes out, once.
-    let inbox = start_smtp(port);
+    let inbox = start_smtp(smtp);
     assert_eq!(run_once(state, &state.mailer).await.expect("pass"), 0, "still backing off");
     app.clock.advance(Duration::from_secs(31));
     assert_eq!(run_once(state, &state.mailer).await.expect("pass"), 1, "sent after the backoff");
@@ -143,13 +154,13 @@ async fn mail_survives_an_smtp_outage_and_carries_no_content(db: Db) {
 /// lose it: after the claim's lease (15 minutes) another pass sends it. If the first worker had sent
 /// it before dying, this is a second copy: SMTP delivery is at least once, never lost.
 async fn a_mail_whose_worker_died_goes_out_after_its_lease(db: Db) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
+    let (smtp, port) = reserve_smtp_port();
     let Some(app) = spawn(db, |s| smtp_on(s, port)).await else {
         return;
     };
     app.wait_for_the_start_up_pass().await;
     app.create_officer("intake", &[Role::IntakeOfficer], &["palad"]).await;
-    let inbox = start_smtp(port);
+    let inbox = start_smtp(smtp);
     let state = &app.state;
     let reference = app.submit_json(&crate::helpers::minimal_complaint()).await["reference"]
         .as_str()

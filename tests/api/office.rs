@@ -134,6 +134,8 @@ async fn docx_and_xlsx_carry_the_report(db: Db) {
     let out = std::process::Command::new(soffice)
         .args(["--headless", "--norestore", "--convert-to", "pdf", "--outdir"])
         .arg(dir.path())
+        // A profile of its own, so a LibreOffice started by another test cannot take the job.
+        .arg(format!("-env:UserInstallation=file://{}/lo-profile", dir.path().display()))
         .arg(&path)
         .env("HOME", dir.path())
         .output()
