@@ -8,7 +8,7 @@ use crate::domain::submission::ComplaintContent;
 use crate::domain::submission::Submission;
 use crate::domain::text::BoundedText;
 use crate::domain::token::SubmissionToken;
-use crate::notify::{Event, Notice, notify_unit};
+use crate::notify::{Event, Notice, ReporterAction, hold_for_unit, notify_unit};
 use crate::state::AppState;
 use crate::storage::{StorageError, audit, cases, custody};
 use serde::{Deserialize, Serialize};
@@ -222,9 +222,13 @@ pub async fn file(
         };
         crate::evidence::record::record(&mut tx, &state.audit_key, &adding, filing.files).await?;
     }
-    let notice =
-        Notice { event: Event::NewCase, unit: &decision.unit, reference: &reference_text, due: None };
-    notify_unit(&mut tx, &state.settings, &notice, &received_on, now.unix_timestamp()).await?;
+    if filing.actor == "reporter" {
+        hold_for_unit(&mut tx, &state.settings, case_id, ReporterAction::Filed).await?;
+    } else {
+        let notice =
+            Notice { event: Event::NewCase, unit: &decision.unit, reference: &reference_text, due: None };
+        notify_unit(&mut tx, &state.settings, &notice, &received_on, now.unix_timestamp()).await?;
+    }
     audit::commit(tx, &state.audit_key).await?;
     Ok(Receipt {
         reference,
@@ -417,13 +421,7 @@ pub async fn add_message(
         },
     )
     .await?;
-    let notice = Notice {
-        event: Event::ReporterMessage,
-        unit: &view.unit_code,
-        reference: &view.reference,
-        due: None,
-    };
-    notify_unit(&mut tx, &state.settings, &notice, &today, now.unix_timestamp()).await?;
+    hold_for_unit(&mut tx, &state.settings, view.case_id, ReporterAction::Wrote).await?;
     audit::commit(tx, &state.audit_key).await?;
     Ok(())
 }
@@ -482,13 +480,7 @@ async fn attach_rows(
         }
         Err(e) => return Err(e.into()),
     };
-    let notice = Notice {
-        event: Event::ReporterMessage,
-        unit: &view.unit_code,
-        reference: &view.reference,
-        due: None,
-    };
-    notify_unit(&mut tx, &state.settings, &notice, &today, state.clock.now_utc().unix_timestamp()).await?;
+    hold_for_unit(&mut tx, &state.settings, view.case_id, ReporterAction::Wrote).await?;
     audit::commit(tx, &state.audit_key).await?;
     Ok(ids)
 }

@@ -259,6 +259,9 @@ pub struct NotifySettings {
     pub poll_secs: u64,
     pub max_attempts: u32,
     pub remind_days_before: u16,
+    /// From this hour (0–23, Thai time) each day, units are told of the reporters' online actions
+    /// since the last such mail (new cases, messages, files) in one mail per case and kind.
+    pub digest_hour: u8,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -407,6 +410,9 @@ impl Settings {
         }
         if self.notify.poll_secs == 0 || self.notify.max_attempts == 0 {
             return Err(ConfigError::Rule("notify: poll_secs and max_attempts must be above 0".into()));
+        }
+        if self.notify.digest_hour > 23 {
+            return Err(ConfigError::Rule("notify: digest_hour is an hour of the day, 0 to 23".into()));
         }
         if self.server.max_body_bytes < 1024 {
             return Err(ConfigError::Rule("server.max_body_bytes must be at least 1024".into()));

@@ -104,6 +104,53 @@ pub fn audit_head_mail(
 
 const QUARTER_HOUR: i64 = 15 * 60;
 
+/// A reporter's online action that the unit hears of in its daily mail, not at once: the moment
+/// such an action happens is sealed, and a mail queued for the next quarter hour (its row, its
+/// attempts, its arrival) would date it to within minutes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReporterAction {
+    /// A complaint filed online.
+    Filed,
+    /// A message or a file added with the token.
+    Wrote,
+}
+
+impl ReporterAction {
+    pub fn code(self) -> &'static str {
+        match self {
+            ReporterAction::Filed => "filed",
+            ReporterAction::Wrote => "wrote",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        [ReporterAction::Filed, ReporterAction::Wrote].into_iter().find(|a| a.code() == code)
+    }
+
+    pub fn event(self) -> Event {
+        match self {
+            ReporterAction::Filed => Event::NewCase,
+            ReporterAction::Wrote => Event::ReporterMessage,
+        }
+    }
+}
+
+/// Holds a reporter's action for its unit's next daily mail, inside the caller's transaction (so it
+/// is as durable as the action). One mail per case and kind, however many messages came that day.
+pub async fn hold_for_unit(
+    conn: &mut AnyConnection,
+    settings: &Settings,
+    case_id: i64,
+    action: ReporterAction,
+) -> Result<(), StorageError> {
+    // With mail off nothing is held, as nothing is queued (see `notify_unit`).
+    if settings.smtp.host.trim().is_empty() {
+        return Ok(());
+    }
+    outbox::hold_for_digest(conn, case_id, action.code()).await?;
+    Ok(())
+}
+
 /// What to tell a unit about which case.
 pub struct Notice<'a> {
     pub event: Event,

@@ -1,7 +1,7 @@
 //! The outbox worker: sends due mails (claimed first, so several instances can run), backs off on
 //! failure, deletes what was sent, and queues deadline reminders once per deadline.
 use super::mailer::{Mailer, mask};
-use super::{Event, Notice, notify_unit};
+use super::{Event, Notice, ReporterAction, notify_unit};
 use crate::state::AppState;
 use crate::storage::StorageError;
 use crate::storage::{installation, outbox};
@@ -29,6 +29,7 @@ pub async fn run_once(state: &AppState, mailer: &Mailer) -> Result<usize, Storag
         return Ok(0);
     }
     queue_reminders(state).await?;
+    queue_reporter_digest(state).await?;
     mail_audit_head(state).await?;
     let max_attempts = i64::from(state.settings.notify.max_attempts);
     let mut conn = state.store.pool().acquire().await?;
@@ -73,6 +74,35 @@ async fn queue_reminders(state: &AppState) -> Result<(), StorageError> {
         }
         tx.commit().await?;
     }
+    Ok(())
+}
+
+/// Once a day, from `notify.digest_hour` (Thai time), tells each unit of the reporters' online
+/// actions held since the last time (see `notify::hold_for_unit`): one mail per case and kind, to the
+/// case's unit now. One instance takes the day; the rest see it done.
+async fn queue_reporter_digest(state: &AppState) -> Result<(), StorageError> {
+    let local = state.clock.now_utc().to_offset(crate::clock::THAILAND);
+    if local.hour() < state.settings.notify.digest_hour {
+        return Ok(());
+    }
+    let today = local.date().to_string();
+    let now = state.clock.now_utc().unix_timestamp();
+    let mut tx = state.store.begin().await?;
+    if !installation::advance(&mut tx, installation::REPORTER_DIGEST_ON, &today).await? {
+        return Ok(());
+    }
+    for item in outbox::digest_waiting(&mut tx).await? {
+        let Some(action) = ReporterAction::from_code(&item.event) else {
+            // Written by a newer version: left for it.
+            tracing::warn!(case_id = item.case_id, kind = %item.event, "unknown kind of held notice");
+            continue;
+        };
+        let notice =
+            Notice { event: action.event(), unit: &item.unit_code, reference: &item.reference, due: None };
+        notify_unit(&mut tx, &state.settings, &notice, &today, now).await?;
+        outbox::digest_done(&mut tx, item.case_id, &item.event).await?;
+    }
+    tx.commit().await?;
     Ok(())
 }
 

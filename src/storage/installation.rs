@@ -14,6 +14,8 @@ pub const EVIDENCE_SWEPT_ON: &str = "evidence_swept_on";
 pub const RETENTION_RAN_ON: &str = "retention_ran_on";
 /// The last day the audit head was mailed to the auditors.
 pub const AUDIT_HEAD_MAILED_ON: &str = "audit_head_mailed_on";
+/// The last day (Thai date) the reporters' actions were mailed to their units.
+pub const REPORTER_DIGEST_ON: &str = "reporter_digest_on";
 
 pub async fn get(conn: &mut AnyConnection, name: &str) -> Result<Option<String>, StorageError> {
     let row = sqlx::query("SELECT value FROM installation WHERE name = $1")

@@ -211,3 +211,56 @@ pub async fn depth(conn: &mut AnyConnection, max_attempts: i64) -> Result<i64, S
         .await?;
     Ok(row.try_get(0)?)
 }
+
+/// A reporter's online action waiting for its unit's daily mail; `false` if the case already has
+/// one of this kind waiting (several messages in a day make one mail).
+pub async fn hold_for_digest(
+    conn: &mut AnyConnection,
+    case_id: i64,
+    event: &str,
+) -> Result<bool, StorageError> {
+    let done =
+        sqlx::query("INSERT INTO reporter_digest (case_id, event) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+            .bind(case_id)
+            .bind(event.to_owned())
+            .execute(conn)
+            .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub struct DigestItem {
+    pub case_id: i64,
+    pub event: String,
+    pub reference: String,
+    /// The case's unit now (it may have been handed on since the action).
+    pub unit_code: String,
+}
+
+/// Everything waiting for the daily mail, with each case's current unit.
+pub async fn digest_waiting(conn: &mut AnyConnection) -> Result<Vec<DigestItem>, StorageError> {
+    let rows = sqlx::query(
+        "SELECT d.case_id, d.event, c.reference, c.unit_code FROM reporter_digest d \
+         JOIN cases c ON c.id = d.case_id ORDER BY d.case_id, d.event",
+    )
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(DigestItem {
+                case_id: r.try_get(0)?,
+                event: r.try_get(1)?,
+                reference: r.try_get(2)?,
+                unit_code: r.try_get(3)?,
+            })
+        })
+        .collect()
+}
+
+pub async fn digest_done(conn: &mut AnyConnection, case_id: i64, event: &str) -> Result<(), StorageError> {
+    sqlx::query("DELETE FROM reporter_digest WHERE case_id = $1 AND event = $2")
+        .bind(case_id)
+        .bind(event.to_owned())
+        .execute(conn)
+        .await?;
+    Ok(())
+}

@@ -73,6 +73,30 @@ fn smtp_on(s: &mut rongrian::config::Settings, port: u16) {
     s.notify.poll_secs = 3600;
 }
 
+/// Moves the test's clock to the next 08:00 Thai time, the default `notify.digest_hour`.
+fn to_the_next_digest_hour(app: &crate::helpers::TestApp) {
+    let thai = rongrian::clock::THAILAND;
+    let local = app.clock.now_utc().to_offset(thai);
+    let day = if local.hour() < 8 { local.date() } else { local.date().next_day().expect("a next day") };
+    let at = day.with_hms(8, 0, 0).expect("08:00").assume_offset(thai);
+    app.clock.advance((at - app.clock.now_utc()).try_into().expect("forward"));
+}
+
+/// The reporters' actions held for the daily mail: kind and case reference.
+async fn held(app: &crate::helpers::TestApp) -> Vec<(String, String)> {
+    sqlx::query_as(
+        "SELECT d.event, c.reference FROM reporter_digest d JOIN cases c ON c.id = d.case_id ORDER BY 2, 1",
+    )
+    .fetch_all(app.state.store.pool())
+    .await
+    .expect("held")
+}
+
+async fn outbox_rows(app: &crate::helpers::TestApp) -> i64 {
+    let mut conn = app.state.store.pool().acquire().await.expect("conn");
+    rongrian::storage::outbox::count(&mut conn).await.expect("n")
+}
+
 async fn mail_survives_an_smtp_outage_and_carries_no_content(db: Db) {
     let (smtp, port) = reserve_smtp_port();
     let Some(app) = spawn(db, |s| smtp_on(s, port)).await else {
@@ -83,14 +107,21 @@ async fn mail_survives_an_smtp_outage_and_carries_no_content(db: Db) {
     let admin = app.create_officer("boss", &[Role::Administrator], &[]).await;
     let state = &app.state;
 
-    // SMTP is down: the case still commits and its notification waits in the outbox.
+    // SMTP is down: the case still commits; its unit hears of it in the next daily mail.
     let mut body = crate::helpers::minimal_complaint();
     body["subject"] = "สินบนโครงการขุดลอกหนองน้ำสาธารณะ".into();
     body["reporter"] = serde_json::json!({"name": "กัลยา ใจกล้าหาญ", "phone": "0891112222"});
     let receipt = app.submit_json(&body).await;
     let reference = receipt["reference"].as_str().expect("ref").to_owned();
-    // Queued mail waits for the next quarter hour (so neither its row nor its arrival dates the
-    // submission closely).
+    // Until then nothing is queued: no send time or attempt dates the submission.
+    app.clock.advance(Duration::from_secs(1000));
+    assert_eq!(run_once(state, &state.mailer).await.expect("pass"), 0);
+    assert_eq!(outbox_rows(&app).await, 0, "held, not queued");
+    assert_eq!(held(&app).await, vec![("filed".to_owned(), reference.clone())]);
+    // The next morning's pass queues it for the quarter hour after; then it is tried and fails.
+    to_the_next_digest_hour(&app);
+    assert_eq!(run_once(state, &state.mailer).await.expect("pass"), 0);
+    assert!(held(&app).await.is_empty(), "queued once");
     app.clock.advance(Duration::from_secs(1000));
     assert_eq!(run_once(state, &state.mailer).await.expect("pass"), 0);
     let mut conn = state.store.pool().acquire().await.expect("conn");
@@ -125,19 +156,31 @@ async fn mail_survives_an_smtp_outage_and_carries_no_content(db: Db) {
     assert_eq!(rongrian::storage::outbox::count(&mut conn).await.expect("n"), 0, "sent mail leaves no row");
     drop(conn);
 
-    // A reporter's message and an approaching deadline notify the unit too, each once.
-    let r = app
-        .client
-        .post(app.url("/api/v1/complaints/messages"))
-        .bearer_auth(receipt["token"].as_str().expect("token"))
-        .json(&serde_json::json!({"text": "มีคลิปเสียงเพิ่มเติม"}))
-        .send()
-        .await
-        .expect("post");
-    assert_eq!(r.status(), 201);
+    // A reporter's messages (two in a day: one mail) and an approaching deadline notify the unit
+    // too, each once.
+    for text in ["มีคลิปเสียงเพิ่มเติม", "และภาพถ่ายอีกชุด"]
+    {
+        let r = app
+            .client
+            .post(app.url("/api/v1/complaints/messages"))
+            .bearer_auth(receipt["token"].as_str().expect("token"))
+            .json(&serde_json::json!({ "text": text }))
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(r.status(), 201);
+    }
+    app.clock.advance(Duration::from_secs(1000));
+    assert_eq!(run_once(state, &state.mailer).await.expect("pass"), 0, "held for the daily mail");
+    assert_eq!(held(&app).await, vec![("wrote".to_owned(), reference.clone())]);
+    to_the_next_digest_hour(&app);
+    assert_eq!(run_once(state, &state.mailer).await.expect("pass"), 0);
     app.clock.advance(Duration::from_secs(1000));
     assert_eq!(run_once(state, &state.mailer).await.expect("pass"), 1);
-    app.clock.advance(Duration::from_secs(13 * 24 * 3600));
+    assert_eq!(run_once(state, &state.mailer).await.expect("pass"), 0);
+    // Filed on 16 March, to be acknowledged by 31 March: reminded on the 29th.
+    app.clock.advance(Duration::from_secs(11 * 24 * 3600));
+    assert_eq!(app.clock.today().to_string(), "2026-03-29");
     let queued_now = run_once(state, &state.mailer).await.expect("pass");
     app.clock.advance(Duration::from_secs(1000));
     let after_delay = run_once(state, &state.mailer).await.expect("pass");
@@ -166,6 +209,9 @@ async fn a_mail_whose_worker_died_goes_out_after_its_lease(db: Db) {
         .as_str()
         .expect("ref")
         .to_owned();
+    // The next morning the held notice is queued, and a quarter hour later it is due.
+    to_the_next_digest_hour(&app);
+    assert_eq!(run_once(state, &state.mailer).await.expect("pass"), 0);
     app.clock.advance(Duration::from_secs(1000));
     // The dying worker's claim: the mail's next attempt pushed out by the lease, nothing sent.
     let now = app.clock.now_utc().unix_timestamp();
