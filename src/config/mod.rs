@@ -528,6 +528,15 @@ mod tests {
     }
 
     #[test]
+    fn a_digest_hour_past_23_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, "[notify]\ndigest_hour = 24\n").unwrap();
+        let err = Settings::load(Some(&path)).unwrap_err().to_string();
+        assert!(err.contains("digest_hour"), "{err}");
+    }
+
+    #[test]
     fn the_production_example_in_deploy_loads() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/config/production.toml.example");
         let s = Settings::load(Some(&path)).unwrap();

@@ -144,11 +144,14 @@ pub async fn hold_for_unit(
     action: ReporterAction,
 ) -> Result<(), StorageError> {
     // With mail off nothing is held, as nothing is queued (see `notify_unit`).
-    if settings.smtp.host.trim().is_empty() {
+    if mail_is_off(settings) {
         return Ok(());
     }
-    outbox::hold_for_digest(conn, case_id, action.code()).await?;
-    Ok(())
+    outbox::hold_for_digest(conn, case_id, action.code()).await
+}
+
+fn mail_is_off(settings: &Settings) -> bool {
+    settings.smtp.host.trim().is_empty()
 }
 
 /// What to tell a unit about which case.
@@ -168,7 +171,7 @@ pub async fn notify_unit(
     now: i64,
 ) -> Result<usize, StorageError> {
     // With mail off nothing is queued: a queue nobody sends would only keep dates of submissions.
-    if settings.smtp.host.trim().is_empty() {
+    if mail_is_off(settings) {
         return Ok(0);
     }
     let addresses = outbox::unit_addresses(conn, notice.unit).await?;
@@ -184,7 +187,7 @@ pub async fn notify_addresses(
     today: &str,
     now: i64,
 ) -> Result<usize, StorageError> {
-    if settings.smtp.host.trim().is_empty() {
+    if mail_is_off(settings) {
         return Ok(0);
     }
     let subject = notice.event.subject(notice.reference);

@@ -212,20 +212,19 @@ pub async fn depth(conn: &mut AnyConnection, max_attempts: i64) -> Result<i64, S
     Ok(row.try_get(0)?)
 }
 
-/// A reporter's online action waiting for its unit's daily mail; `false` if the case already has
-/// one of this kind waiting (several messages in a day make one mail).
+/// A reporter's online action waiting for its unit's daily mail; nothing more if the case already
+/// has one of this kind waiting (several messages in a day make one mail).
 pub async fn hold_for_digest(
     conn: &mut AnyConnection,
     case_id: i64,
     event: &str,
-) -> Result<bool, StorageError> {
-    let done =
-        sqlx::query("INSERT INTO reporter_digest (case_id, event) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-            .bind(case_id)
-            .bind(event.to_owned())
-            .execute(conn)
-            .await?;
-    Ok(done.rows_affected() == 1)
+) -> Result<(), StorageError> {
+    sqlx::query("INSERT INTO reporter_digest (case_id, event) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+        .bind(case_id)
+        .bind(event.to_owned())
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 pub struct DigestItem {
